@@ -1,0 +1,22 @@
+import { defaultServerConditions } from 'vite';
+import { defineProject } from 'vitest/config';
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+/**
+ * The one vitest setup every project shares: workspace libs resolve to their
+ * TypeScript sources (the `@mesh/source` export condition), tests run in Node.
+ */
+export function meshProject(dir: string, name: string, test: UserWorkspaceConfig['test'] = {}) {
+  const conditions = ['@mesh/source', ...defaultServerConditions];
+  return defineProject({
+    root: dir,
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
+    test: {
+      name,
+      environment: 'node',
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      ...test,
+    },
+  });
+}
