@@ -1,0 +1,3 @@
+export { findExecutable, requireEngine } from './engine';
+export type { EngineLookup } from './engine';
+export { freePort } from './free-port';
