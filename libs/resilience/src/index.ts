@@ -1,1 +1,28 @@
-export const placeholder = 1;
+export type { Clock } from './clock';
+export { ManualClock, systemClock } from './clock';
+export type { Random } from './random';
+export { seededRandom, systemRandom } from './random';
+export type { ResilienceErrorCode, ResilienceErrorOptions } from './errors';
+export {
+  AttemptTimeoutError,
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  DeadlineExceededError,
+  isAttemptTimeoutError,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isDeadlineExceededError,
+  isNoHealthyUpstreamError,
+  isRateLimitedError,
+  isResilienceError,
+  isThrottledError,
+  NoHealthyUpstreamError,
+  RateLimitedError,
+  ResilienceError,
+  retryAfterOf,
+  ThrottledError,
+} from './errors';
+export type { Operation, Policy } from './policy';
+export { fromCockatiel, noopPolicy, wrap } from './policy';
+export type { TimeoutOptions } from './timeout';
+export { timeoutPolicy } from './timeout';
