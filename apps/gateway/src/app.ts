@@ -1,0 +1,37 @@
+import type { Express, Request, Response } from 'express';
+import { createServiceApp } from '@mesh/service-kit';
+import type { ChaosController, Readiness } from '@mesh/service-kit';
+import type { Logger } from '@mesh/telemetry';
+import { forward } from './proxy';
+import type { Upstream } from './proxy';
+
+export interface GatewayDeps {
+  logger: Logger;
+  readiness: Readiness;
+  chaos: ChaosController;
+  bodyLimitBytes: number;
+  upstreams: { users: Upstream; orders: Upstream };
+}
+
+/**
+ * The public entry: `/api/users…` to user-service, `/api/orders…` to order-service. Routes are
+ * declared one by one so traces, metrics and logs name the route (`GET /api/orders/:id`).
+ */
+export function createApp(deps: GatewayDeps): Express {
+  const { users, orders } = deps.upstreams;
+  const to = (upstream: Upstream) => (req: Request, res: Response) => forward(upstream, req, res);
+  return createServiceApp({
+    logger: deps.logger,
+    readiness: deps.readiness,
+    chaos: deps.chaos,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    routes: (router) => {
+      router.post('/api/users', to(users));
+      router.get('/api/users', to(users));
+      router.get('/api/users/:id', to(users));
+      router.post('/api/orders', to(orders));
+      router.get('/api/orders', to(orders));
+      router.get('/api/orders/:id', to(orders));
+    },
+  });
+}

@@ -1,0 +1,61 @@
+import type { Request, Response } from 'express';
+import { REQUEST_ID_HEADER, requestContext } from '@mesh/service-kit';
+import type { UpstreamRequest, UpstreamResponse } from '@mesh/service-kit';
+
+/** What the gateway needs of an upstream: a name and a way to send it a request. */
+export interface Upstream {
+  readonly service: string;
+  request(call: UpstreamRequest): Promise<UpstreamResponse>;
+}
+
+/** Request headers a client may send through to a service. */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'idempotency-key'] as const;
+/** Response headers a service may send back through the gateway. */
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'retry-after',
+  'x-degraded',
+  'idempotent-replayed',
+] as const;
+
+/**
+ * Forwards the request to `upstream` under `upstreamPath` (the public path minus `/api`) and
+ * copies the answer back, the error envelope of the service included. A transport failure is
+ * thrown and becomes the gateway's own envelope (503 or 504).
+ */
+export async function forward(upstream: Upstream, req: Request, res: Response): Promise<void> {
+  const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+  const upstreamPath = `${req.path.replace(/^\/api/, '')}${query}`;
+  const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestContext(res).requestId };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = req.get(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  const hasBody = req.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
+  if (hasBody) headers['content-type'] = 'application/json';
+
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  res.once('close', onClose);
+  try {
+    const answer = await upstream.request({
+      method: req.method,
+      path: upstreamPath,
+      headers,
+      body: hasBody ? JSON.stringify(req.body) : undefined,
+      signal: controller.signal,
+    });
+    res.status(answer.status);
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = answer.headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    const location = answer.headers['location'];
+    if (typeof location === 'string') res.setHeader('Location', `/api${location}`);
+    res.end(answer.body);
+  } finally {
+    res.off('close', onClose);
+  }
+}
