@@ -26,3 +26,21 @@ export type { Operation, Policy } from './policy';
 export { fromCockatiel, noopPolicy, wrap } from './policy';
 export type { TimeoutOptions } from './timeout';
 export { timeoutPolicy } from './timeout';
+export type {
+  CallGate,
+  CallGateKind,
+  CallGateOptions,
+  CallGateSnapshot,
+  FailureClassification,
+} from './call-gate';
+export { createCallGate } from './call-gate';
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakerSnapshot,
+  CircuitBreakerStats,
+  CircuitState,
+  CircuitStateChange,
+} from './circuit-breaker';
+export { CircuitBreaker } from './circuit-breaker';
+export type { AdaptiveThrottleOptions, AdaptiveThrottleSnapshot } from './adaptive-throttle';
+export { AdaptiveThrottle } from './adaptive-throttle';
