@@ -1,4 +1,3 @@
-import { defaultServerConditions } from 'vite';
 import { defineProject } from 'vitest/config';
 import type { UserWorkspaceConfig } from 'vitest/config';
 
@@ -7,7 +6,9 @@ import type { UserWorkspaceConfig } from 'vitest/config';
  * TypeScript sources (the `@mesh/source` export condition), tests run in Node.
  */
 export function meshProject(dir: string, name: string, test: UserWorkspaceConfig['test'] = {}) {
-  const conditions = ['@mesh/source', ...defaultServerConditions];
+  // Not vite's default `module` condition: OpenTelemetry's packages map it to a bundler build
+  // (extensionless ESM imports) that Node cannot load once vitest externalizes them.
+  const conditions = ['@mesh/source', 'node', 'development|production'];
   return defineProject({
     root: dir,
     resolve: { conditions },
