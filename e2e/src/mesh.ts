@@ -42,7 +42,9 @@ export interface MeshOptions {
  */
 export async function startMesh(options: MeshOptions = {}): Promise<RunningMesh> {
   if (!existsSync(launcherEntry)) {
-    throw new Error(`${launcherEntry} is missing: build first (npm test builds before it runs vitest)`);
+    throw new Error(
+      `${launcherEntry} is missing: build first (npm test builds before it runs vitest)`,
+    );
   }
   for (let attempt = 0; ; attempt++) {
     const offset = 20_000 + Math.floor(Math.random() * 300) * 100;

@@ -3,7 +3,13 @@ import { isAlive, startMesh } from '../src/mesh';
 import type { RunningMesh } from '../src/mesh';
 
 interface Envelope {
-  error: { code: string; message: string; details?: unknown; requestId: string; traceId: string | null };
+  error: {
+    code: string;
+    message: string;
+    details?: unknown;
+    requestId: string;
+    traceId: string | null;
+  };
 }
 
 describe('the native mesh, walked through the gateway', () => {
@@ -21,7 +27,11 @@ describe('the native mesh, walked through the gateway', () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     api(path, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
 
-  async function expectError(response: Response, status: number, code: string): Promise<Envelope['error']> {
+  async function expectError(
+    response: Response,
+    status: number,
+    code: string,
+  ): Promise<Envelope['error']> {
     expect(response.status, `status of ${response.url}`).toBe(status);
     const body = (await response.json()) as Envelope;
     expect(body.error.code).toBe(code);
@@ -46,7 +56,13 @@ describe('the native mesh, walked through the gateway', () => {
 
     await expectError(await post('/users', { name: 'Copy', email }), 409, 'conflict');
 
-    const order = { userId: user.id, items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }, { sku: 'PEN', quantity: 1, unitPrice: 199 }] };
+    const order = {
+      userId: user.id,
+      items: [
+        { sku: 'BOOK-1', quantity: 2, unitPrice: 1250 },
+        { sku: 'PEN', quantity: 1, unitPrice: 199 },
+      ],
+    };
     const first = await post('/orders', order, { 'Idempotency-Key': `key-${user.id}` });
     expect(first.status).toBe(201);
     const stored = (await first.json()) as { id: string; total: number; userId: string };
@@ -57,7 +73,11 @@ describe('the native mesh, walked through the gateway', () => {
     expect(((await replay.json()) as { id: string }).id).toBe(stored.id);
 
     await expectError(
-      await post('/orders', { ...order, items: [{ sku: 'OTHER', quantity: 1, unitPrice: 1 }] }, { 'Idempotency-Key': `key-${user.id}` }),
+      await post(
+        '/orders',
+        { ...order, items: [{ sku: 'OTHER', quantity: 1, unitPrice: 1 }] },
+        { 'Idempotency-Key': `key-${user.id}` },
+      ),
       409,
       'idempotency_key_reused',
     );
@@ -65,15 +85,24 @@ describe('the native mesh, walked through the gateway', () => {
     const read = await api(`/orders/${stored.id}`);
     expect(read.status).toBe(200);
     expect(read.headers.get('x-degraded')).toBeNull();
-    expect(await read.json()).toMatchObject({ id: stored.id, total: 2699, user: { id: user.id, name: 'Ada Lovelace' } });
+    expect(await read.json()).toMatchObject({
+      id: stored.id,
+      total: 2699,
+      user: { id: user.id, name: 'Ada Lovelace' },
+    });
 
-    const byUser = (await (await api(`/orders?userId=${user.id}`)).json()) as { items: { id: string }[] };
+    const byUser = (await (await api(`/orders?userId=${user.id}`)).json()) as {
+      items: { id: string }[];
+    };
     expect(byUser.items.map((o) => o.id)).toEqual([stored.id]);
   });
 
   it('answers an order for an unknown user with 422', async () => {
     await expectError(
-      await post('/orders', { userId: '00000000-0000-4000-8000-000000000000', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }] }),
+      await post('/orders', {
+        userId: '00000000-0000-4000-8000-000000000000',
+        items: [{ sku: 'A', quantity: 1, unitPrice: 1 }],
+      }),
       422,
       'unknown_user',
     );
@@ -82,20 +111,43 @@ describe('the native mesh, walked through the gateway', () => {
   it('answers bad input with the right 4xx envelope and never a 5xx', async () => {
     const malformed = await api('/users', { method: 'POST', headers: json, body: '{"name":' });
     await expectError(malformed, 400, 'invalid_json');
-    const wrongTypes = await expectError(await post('/users', { name: 42, email: true }), 400, 'validation_failed');
-    expect(JSON.stringify(wrongTypes.details)).toContain('email');
-    await expectError(await post('/users', {}), 400, 'validation_failed');
-    const unknown = await expectError(await post('/users', { name: 'a', email: 'a@b.co', admin: true }), 400, 'validation_failed');
-    expect(JSON.stringify(unknown.details)).toContain('admin');
-    await expectError(await post('/users', { name: 'a', email: 'not-an-email' }), 400, 'validation_failed');
-    await expectError(
-      await post('/orders', { userId: '00000000-0000-4000-8000-000000000000', items: [{ sku: 'A', quantity: 0, unitPrice: 1 }] }),
+    const wrongTypes = await expectError(
+      await post('/users', { name: 42, email: true }),
       400,
       'validation_failed',
     );
-    await expectError(await post('/users', { name: 'x'.repeat(200_000), email: 'a@b.co' }), 413, 'payload_too_large');
+    expect(JSON.stringify(wrongTypes.details)).toContain('email');
+    await expectError(await post('/users', {}), 400, 'validation_failed');
+    const unknown = await expectError(
+      await post('/users', { name: 'a', email: 'a@b.co', admin: true }),
+      400,
+      'validation_failed',
+    );
+    expect(JSON.stringify(unknown.details)).toContain('admin');
     await expectError(
-      await api('/users', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }),
+      await post('/users', { name: 'a', email: 'not-an-email' }),
+      400,
+      'validation_failed',
+    );
+    await expectError(
+      await post('/orders', {
+        userId: '00000000-0000-4000-8000-000000000000',
+        items: [{ sku: 'A', quantity: 0, unitPrice: 1 }],
+      }),
+      400,
+      'validation_failed',
+    );
+    await expectError(
+      await post('/users', { name: 'x'.repeat(200_000), email: 'a@b.co' }),
+      413,
+      'payload_too_large',
+    );
+    await expectError(
+      await api('/users', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'hello',
+      }),
       415,
       'unsupported_media_type',
     );

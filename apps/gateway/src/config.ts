@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { env, serviceEnvSchema, toServiceSettings } from '@mesh/service-kit';
 import type { ServiceSettings } from '@mesh/service-kit';
 

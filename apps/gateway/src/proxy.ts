@@ -24,7 +24,9 @@ const FORWARDED_RESPONSE_HEADERS = [
  * thrown and becomes the gateway's own envelope (503 or 504).
  */
 export async function forward(upstream: Upstream, req: Request, res: Response): Promise<void> {
-  const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+  const query = req.originalUrl.includes('?')
+    ? req.originalUrl.slice(req.originalUrl.indexOf('?'))
+    : '';
   const upstreamPath = `${req.path.replace(/^\/api/, '')}${query}`;
   const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestContext(res).requestId };
   for (const name of FORWARDED_REQUEST_HEADERS) {

@@ -20,13 +20,17 @@ describe('parseConfig', () => {
     }
     expect(isConfigError(caught)).toBe(true);
     const problems = (caught as { problems: string[] }).problems.join('\n');
-    for (const key of ['PORT', 'LOG_LEVEL', 'ADMIN_TOKEN', 'UPSTREAM_URLS']) expect(problems).toContain(key);
+    for (const key of ['PORT', 'LOG_LEVEL', 'ADMIN_TOKEN', 'UPSTREAM_URLS'])
+      expect(problems).toContain(key);
     expect(problems).toContain('"eighty"');
   });
 
   it('parses a comma-separated URL list and rejects a bad entry', () => {
     const schema = z.object({ URLS: env.urlList() });
-    expect(parseConfig(schema, { URLS: 'http://a:1, http://b:2' }).URLS).toEqual(['http://a:1', 'http://b:2']);
+    expect(parseConfig(schema, { URLS: 'http://a:1, http://b:2' }).URLS).toEqual([
+      'http://a:1',
+      'http://b:2',
+    ]);
     expect(() => parseConfig(schema, { URLS: 'http://a:1,ftp://b' })).toThrow(/URLS/);
   });
 

@@ -20,7 +20,10 @@ describe('error taxonomy', () => {
   });
 
   it('maps an error of another layer by its stable code, with Retry-After from retryAfterMs', () => {
-    const breakerOpen = Object.assign(new Error('breaker open'), { code: 'circuit_open', retryAfterMs: 2500 });
+    const breakerOpen = Object.assign(new Error('breaker open'), {
+      code: 'circuit_open',
+      retryAfterMs: 2500,
+    });
     const mapped = toHttpError(breakerOpen);
     expect(mapped.status).toBe(ERROR_STATUS.circuit_open);
     expect(mapped.retryAfterSeconds).toBe(3);

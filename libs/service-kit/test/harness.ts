@@ -28,7 +28,9 @@ export function memoryLogger(): { logger: Logger; lines: () => Record<string, un
 }
 
 /** Serves `app` on an ephemeral loopback port. */
-export async function serve(app: Express): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serve(
+  app: Express,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

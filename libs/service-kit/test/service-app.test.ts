@@ -7,7 +7,7 @@ import {
   createAdminApp,
   createServiceApp,
   parseOrThrow,
-} from '@mesh/service-kit';
+} from '../src';
 import { memoryLogger, serve } from './harness';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -16,7 +16,10 @@ function build(options: { random?: () => number; readiness?: Readiness } = {}) {
   const { logger, lines } = memoryLogger();
   const readiness = options.readiness ?? new Readiness();
   const chaos = new ChaosController({ random: options.random ?? (() => 0.5) });
-  const bodySchema = z.strictObject({ name: z.string().min(1), count: z.number().int().positive() });
+  const bodySchema = z.strictObject({
+    name: z.string().min(1),
+    count: z.number().int().positive(),
+  });
   const app = createServiceApp({
     logger,
     readiness,
@@ -89,7 +92,9 @@ describe('service app', () => {
   it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
     const echoed = await fetch(`${api.url}/things/1`, { headers: { 'x-request-id': 'abc-123' } });
     expect(echoed.headers.get('x-request-id')).toBe('abc-123');
-    const replaced = await fetch(`${api.url}/things/1`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    const replaced = await fetch(`${api.url}/things/1`, {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -122,7 +127,11 @@ describe('service app', () => {
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    await expectEnvelope(await post('/things', 'name=a', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+    await expectEnvelope(
+      await post('/things', 'name=a', { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+    );
   });
 
   it('answers an unknown route with 404 route_not_found', async () => {
@@ -171,7 +180,9 @@ describe('service app', () => {
 
     it('refuses a call without a token and with a wrong token', async () => {
       await expectEnvelope(await fetch(`${admin.url}/admin/status`), 401, 'unauthorized');
-      const wrong = await fetch(`${admin.url}/admin/status`, { headers: { authorization: 'Bearer nope' } });
+      const wrong = await fetch(`${admin.url}/admin/status`, {
+        headers: { authorization: 'Bearer nope' },
+      });
       expect(wrong.headers.get('www-authenticate')).toContain('Bearer');
       await expectEnvelope(wrong, 401, 'unauthorized');
     });

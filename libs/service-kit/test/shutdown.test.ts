@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ChaosController, Readiness, createAdminApp, createServiceApp, startServers } from '@mesh/service-kit';
+import { ChaosController, Readiness, createAdminApp, createServiceApp, startServers } from '../src';
 import { memoryLogger } from './harness';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -8,7 +8,9 @@ export function formatLogLine(instance: string, line: string, color: boolean): s
   }
   if (record === null || typeof record !== 'object') return `${pad(instance)} ${line}`;
   const time = typeof record['@timestamp'] === 'string' ? record['@timestamp'].slice(11, 23) : '';
-  const level = String(record['log.level'] ?? (record['log'] as { level?: string } | undefined)?.level ?? 'info');
+  const level = String(
+    record['log.level'] ?? (record['log'] as { level?: string } | undefined)?.level ?? 'info',
+  );
   const traceId = record['trace.id'] ?? (record['trace'] as { id?: string } | undefined)?.id;
   const error = record['error'] as { message?: string } | undefined;
   const parts = [

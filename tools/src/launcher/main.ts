@@ -43,10 +43,22 @@ interface LauncherOptions {
 
 const program = new Command()
   .name('npm start --')
-  .description('Runs the observable-mesh natively: gateway, user-service and order-service instances.')
-  .addOption(new Option('--user-instances <n>', 'user-service instances (1-9)').argParser(count(9)).default(2))
-  .addOption(new Option('--order-instances <n>', 'order-service instances (1-9)').argParser(count(9)).default(2))
-  .addOption(new Option('--port-offset <n>', 'added to every port of the plan').argParser(offset).default(0))
+  .description(
+    'Runs the observable-mesh natively: gateway, user-service and order-service instances.',
+  )
+  .addOption(
+    new Option('--user-instances <n>', 'user-service instances (1-9)')
+      .argParser(count(9))
+      .default(2),
+  )
+  .addOption(
+    new Option('--order-instances <n>', 'order-service instances (1-9)')
+      .argParser(count(9))
+      .default(2),
+  )
+  .addOption(
+    new Option('--port-offset <n>', 'added to every port of the plan').argParser(offset).default(0),
+  )
   .option('--host <address>', 'address every service listens on', '127.0.0.1')
   .option('--json', 'print the raw JSON log lines instead of the readable view', false)
   .option('--data-dir <dir>', 'where the SQLite files live', 'data')
@@ -80,9 +92,13 @@ async function main(): Promise<void> {
     logLevel: options.logLevel,
   });
 
-  const missing = [preload, ...new Set(plan.map((p) => p.entry))].filter((file) => !existsSync(file));
+  const missing = [preload, ...new Set(plan.map((p) => p.entry))].filter(
+    (file) => !existsSync(file),
+  );
   if (missing.length > 0) {
-    fail(`not built: ${missing.join(', ')}\nrun \`npm start\` (it builds first) or \`npm run build\``);
+    fail(
+      `not built: ${missing.join(', ')}\nrun \`npm start\` (it builds first) or \`npm run build\``,
+    );
   }
   const taken: string[] = [];
   for (const instance of plan) {
@@ -108,7 +124,9 @@ async function main(): Promise<void> {
     logsDir,
     baseEnv: process.env,
     print: (line) => process.stdout.write(`${line}\n`),
-    view: options.json ? (_instance, line) => line : (instance, line) => formatLogLine(instance, line, color),
+    view: options.json
+      ? (_instance, line) => line
+      : (instance, line) => formatLogLine(instance, line, color),
   });
 
   let stopping = false;
@@ -135,7 +153,10 @@ async function main(): Promise<void> {
   try {
     await Promise.all(
       plan.map((instance) =>
-        waitUntilReady(`http://${options.host}:${instance.apiPort}/health/ready`, options.readyTimeout),
+        waitUntilReady(
+          `http://${options.host}:${instance.apiPort}/health/ready`,
+          options.readyTimeout,
+        ),
       ),
     );
   } catch (error) {
@@ -145,14 +166,22 @@ async function main(): Promise<void> {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   writeMeshState(resolve(logsDir, 'mesh.json'), plan, options.host, adminToken, supervisor.pids());
-  process.stdout.write(summary(plan, options.host, adminToken, process.env['ADMIN_TOKEN'] !== undefined));
+  process.stdout.write(
+    summary(plan, options.host, adminToken, process.env['ADMIN_TOKEN'] !== undefined),
+  );
   process.stdout.write(`observable-mesh is ready in ${seconds}s — Ctrl-C stops everything\n`);
 }
 
 function summary(plan: InstancePlan[], host: string, token: string, tokenFromEnv: boolean): string {
-  const rows = plan.map((p) => [p.name, `http://${host}:${p.apiPort}`, `http://${host}:${p.adminPort}/metrics`]);
+  const rows = plan.map((p) => [
+    p.name,
+    `http://${host}:${p.apiPort}`,
+    `http://${host}:${p.adminPort}/metrics`,
+  ]);
   const header = ['instance', 'API', 'metrics (admin port)'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  );
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
   const gateway = plan.find((p) => p.service === 'gateway') as InstancePlan;
   const api = `http://${host}:${gateway.apiPort}/api`;
@@ -189,9 +218,13 @@ function writeMeshState(
     adminUrl: `http://${host}:${p.adminPort}`,
     pid: pids[p.name] ?? null,
   }));
-  writeFileSync(file, `${JSON.stringify({ launcherPid: process.pid, adminToken, instances }, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ launcherPid: process.pid, adminToken, instances }, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
 }
 
 function fail(message: string): never {

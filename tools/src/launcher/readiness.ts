@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Polls `url` until it answers 200, or rejects after `timeoutMs`. */
-export async function waitUntilReady(url: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {

@@ -97,9 +97,14 @@ export class Supervisor {
       // An instance that ran a while before crashing starts its back-off afresh.
       if (Date.now() - running.startedAt > 60_000) running.restarts = 0;
       const base = this.#options.restartDelayMs ?? 500;
-      const delay = Math.min(base * 2 ** running.restarts, this.#options.maxRestartDelayMs ?? 30_000);
+      const delay = Math.min(
+        base * 2 ** running.restarts,
+        this.#options.maxRestartDelayMs ?? 30_000,
+      );
       running.restarts++;
-      this.#options.print(`launcher: ${plan.name} ${how}; restarting in ${delay}ms (restart #${running.restarts})`);
+      this.#options.print(
+        `launcher: ${plan.name} ${how}; restarting in ${delay}ms (restart #${running.restarts})`,
+      );
       running.restartTimer = setTimeout(() => {
         running.restartTimer = undefined;
         if (!this.#stopping) this.#spawn(running);
