@@ -1,0 +1,154 @@
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChaosController, Readiness, UpstreamClient } from '@mesh/service-kit';
+import { createLogger } from '@mesh/telemetry';
+import { createApp } from '../src/app';
+
+const silent = createLogger({
+  level: 'error',
+  stream: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+});
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A fake upstream that records what it received and answers as told. */
+async function fakeUpstream(answer: {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}) {
+  const received: {
+    method: string;
+    url: string;
+    headers: Record<string, unknown>;
+    body: string;
+  }[] = [];
+  const url = await listen((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  return { url, received };
+}
+
+async function gateway(users: string[], orders: string[], attemptTimeoutMs = 2000) {
+  const app = createApp({
+    logger: silent,
+    readiness: new Readiness(),
+    chaos: new ChaosController(),
+    bodyLimitBytes: 10_000,
+    upstreams: {
+      users: new UpstreamClient({ service: 'user-service', urls: users, attemptTimeoutMs }),
+      orders: new UpstreamClient({ service: 'order-service', urls: orders, attemptTimeoutMs }),
+    },
+  });
+  return listen(app);
+}
+
+describe('gateway', () => {
+  it('forwards /api/users to user-service without the /api prefix, with body, query and request id', async () => {
+    const users = await fakeUpstream({
+      status: 201,
+      body: { id: 'u1' },
+      headers: { location: '/users/u1' },
+    });
+    const orders = await fakeUpstream({ status: 200, body: {} });
+    const url = await gateway([users.url], [orders.url]);
+
+    const response = await fetch(`${url}/api/users?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'rid-1' },
+      body: JSON.stringify({ name: 'a', email: 'a@b.co' }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe('/api/users/u1');
+    expect(await response.json()).toEqual({ id: 'u1' });
+    expect(users.received).toHaveLength(1);
+    expect(users.received[0]).toMatchObject({
+      method: 'POST',
+      url: '/users?x=1',
+      body: '{"name":"a","email":"a@b.co"}',
+    });
+    expect(users.received[0]?.headers['x-request-id']).toBe('rid-1');
+    expect(orders.received).toHaveLength(0);
+  });
+
+  it('passes Idempotency-Key to order-service and the service error envelope back unchanged', async () => {
+    const envelope = {
+      error: { code: 'idempotency_key_reused', message: 'x', requestId: 'r', traceId: null },
+    };
+    const orders = await fakeUpstream({ status: 409, body: envelope });
+    const url = await gateway([orders.url], [orders.url]);
+    const response = await fetch(`${url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' },
+      body: JSON.stringify({ userId: 'u', items: [] }),
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual(envelope);
+    expect(orders.received[0]?.headers['idempotency-key']).toBe('k1');
+  });
+
+  it('answers 503 upstream_unavailable with Retry-After when no instance accepts connections', async () => {
+    const closed = await listen(() => undefined);
+    servers.pop()?.close();
+    const url = await gateway([closed], [closed]);
+    const response = await fetch(`${url}/api/users/1`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'upstream_unavailable',
+    );
+  });
+
+  it('moves on to the next instance when one refuses the connection', async () => {
+    const closed = await listen(() => undefined);
+    servers.pop()?.close();
+    const users = await fakeUpstream({ status: 200, body: { id: 'u1' } });
+    const url = await gateway([closed, users.url], [users.url]);
+    for (let i = 0; i < 4; i++) expect((await fetch(`${url}/api/users/u1`)).status).toBe(200);
+  });
+
+  it('answers 504 upstream_timeout when the upstream does not answer within the attempt timeout', async () => {
+    const hanging = await listen(() => undefined);
+    const url = await gateway([hanging], [hanging], 200);
+    const response = await fetch(`${url}/api/users/1`);
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'upstream_timeout',
+    );
+  });
+
+  it('answers an unknown route itself with 404 and never calls an upstream', async () => {
+    const users = await fakeUpstream({ status: 200, body: {} });
+    const url = await gateway([users.url], [users.url]);
+    const response = await fetch(`${url}/api/payments`);
+    expect(response.status).toBe(404);
+    expect(users.received).toHaveLength(0);
+  });
+});
