@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { startService } from './child-service';
+import { parsePrometheusText } from './prometheus-text';
+import type { Exposition, Sample } from './prometheus-text';
+
+const TIMEOUT = { timeout: 60_000 };
+
+const series = (exposition: Exposition, name: string, labels: Record<string, string> = {}) =>
+  exposition.samples.filter(
+    (sample: Sample) =>
+      sample.name === name &&
+      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
+
+/** promtool, the Prometheus project's own checker, where the machine has it (CI installs it). */
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => existsSync(path));
+
+describe('GET /metrics of a service started with the preload', () => {
+  it(
+    'is Prometheus text with the HTTP server and client histograms and the runtime metrics',
+    TIMEOUT,
+    async () => {
+      // the package export, as `node --require @mesh/telemetry/register` resolves it
+      const service = await startService(
+        { OTEL_SERVICE_NAME: 'order-service' },
+        { preload: '@mesh/telemetry/register' },
+      );
+      for (const path of ['/orders/1', '/orders/2', '/call/3']) {
+        const response = await service.get(path);
+        expect(response.status).toBe(200);
+        // no exporter is configured, yet requests get trace ids
+        if (path !== '/call/3') {
+          expect(response.headers.get('traceresponse')).toMatch(
+            /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
+          );
+        }
+      }
+      // event-loop delay needs a few samples of its 10 ms monitor before it is reported
+      let text = await service.scrape();
+      for (let i = 0; i < 100 && !text.includes('nodejs_eventloop_delay_p99_seconds'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        text = await service.scrape();
+      }
+      const { stderr } = await service.stop();
+      expect(stderr).toBe('');
+
+      const exposition = parsePrometheusText(text);
+      expect(exposition.types.get('http_server_request_duration_seconds')).toBe('histogram');
+      const route = { http_request_method: 'GET', http_route: '/orders/:id' };
+      const [count] = series(exposition, 'http_server_request_duration_seconds_count', {
+        ...route,
+        http_response_status_code: '200',
+      });
+      // two direct requests and the one /call/3 made back into the service
+      expect(count?.value).toBe(3);
+      expect(
+        series(exposition, 'http_server_request_duration_seconds_bucket', route).some(
+          (s) => s.labels['le'] === '+Inf',
+        ),
+      ).toBe(true);
+      expect(
+        series(exposition, 'http_server_request_duration_seconds_count', {
+          http_route: '/call/:id',
+        }),
+      ).toHaveLength(1);
+
+      expect(exposition.types.get('http_client_request_duration_seconds')).toBe('histogram');
+      const [client] = series(exposition, 'http_client_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_response_status_code: '200',
+      });
+      expect(client?.value).toBe(1);
+
+      for (const [name, type] of [
+        ['process_cpu_time_seconds_total', 'counter'],
+        ['process_memory_usage_bytes', 'gauge'],
+        ['nodejs_eventloop_utilization_ratio', 'gauge'],
+        ['nodejs_eventloop_delay_p99_seconds', 'gauge'],
+        ['v8js_memory_heap_used_bytes', 'gauge'],
+      ] as const) {
+        expect(exposition.types.get(name), name).toBe(type);
+        expect(series(exposition, name).length, name).toBeGreaterThan(0);
+      }
+      const [target] = series(exposition, 'target_info');
+      expect(target?.labels['service_name']).toBe('order-service');
+      expect(target?.labels['service_instance_id']).toBe(service.ready.identity.instanceId);
+
+      if (PROMTOOL) {
+        const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+        // 0: parsed, and no lint findings (naming, units, counters ending in _total)
+        expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+      }
+    },
+  );
+});
