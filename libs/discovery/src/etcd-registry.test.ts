@@ -159,6 +159,24 @@ describe.skipIf(requireEtcd() === undefined)('EtcdRegistry against a real etcd',
     },
   );
 
+  it('a write that leaves the list as it was yields nothing new', { timeout: 20_000 }, async () => {
+    const prefix = freshPrefix();
+    const users = registry({ prefix });
+    const me = instance('users', 1);
+    await users.register(me);
+    const controller = new AbortController();
+    const watch = follow(users.watch('users', controller.signal));
+    await waitFor('the first list', () => watch.values.length === 1);
+
+    await raw.put(`${prefix}/users/users-1`).value(JSON.stringify(me)).ignoreLease();
+    await users.register(instance('users', 2));
+    await waitFor('users-2 to appear', () => watch.latest()?.length === 2);
+    expect(watch.values.map(ids)).toEqual([['users-1'], ['users-1', 'users-2']]);
+
+    controller.abort();
+    await watch.done;
+  });
+
   it(
     'an instance that dies without deregistering disappears within TTL + 2 s and watchers get the shorter list',
     { timeout: 30_000 },
