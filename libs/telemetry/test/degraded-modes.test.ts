@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCaptureServer } from './capture-server';
 import type { CaptureServer } from './capture-server';
@@ -79,4 +79,36 @@ describe('a trace backend that refuses connections', () => {
       ),
     );
   });
+});
+
+describe('shutdownTelemetry against a backend that never answers', () => {
+  it(
+    'gives up at its bound with one warning, and the process exits normally',
+    TIMEOUT,
+    async () => {
+      // accepts connections and never replies, as a hung collector would
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const service = await startService({
+          OTEL_SERVICE_NAME: 'order-service',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          // the export would wait far longer than the shutdown bound below
+          OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+          FIXTURE_SHUTDOWN_TIMEOUT_MS: '500',
+        });
+        expect((await service.get('/orders/1')).status).toBe(200);
+        const { code, stderr } = await service.stop();
+        expect(code).toBe(0);
+        expect(stderr).toBe(
+          'telemetry: telemetry shutdown did not finish within 500 ms: unsent spans are dropped\n',
+        );
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    },
+  );
 });
