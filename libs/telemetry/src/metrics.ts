@@ -4,11 +4,14 @@ import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { describe } from './diagnostics';
 import { MESH_METER_NAME } from './metric-names';
+import { mergeFamilies } from './prometheus-families';
 import { withUnitSuffixes } from './prometheus-names';
 import { reportTelemetryWarning } from './telemetry-warnings';
 
 let prometheus: PrometheusExporter | undefined;
-const serializer = new PrometheusSerializer();
+// scope labels are put on the series by mergeFamilies, so the serializer must not add them
+const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+const reportedConflicts = new Set<string>();
 
 /** Prometheus text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -46,9 +49,18 @@ export function metricsRequestHandler(_request: IncomingMessage, response: Serve
   }
   reader.collect().then(
     ({ resourceMetrics, errors }) => {
-      for (const error of errors)
+      for (const error of errors) {
         reportTelemetryWarning(`metric collection error: ${describe(error)}`, error);
-      response.end(serializer.serialize(withUnitSuffixes(resourceMetrics)));
+      }
+      const merged = mergeFamilies(withUnitSuffixes(resourceMetrics));
+      for (const name of merged.conflicts) {
+        if (reportedConflicts.has(name)) continue;
+        reportedConflicts.add(name);
+        reportTelemetryWarning(
+          `metric ${name} is created with different types by several instrumentation scopes: only the first is served`,
+        );
+      }
+      response.end(serializer.serialize(merged.resourceMetrics));
     },
     (error: unknown) => {
       response.end(`# failed to collect metrics: ${describe(error)}\n`);

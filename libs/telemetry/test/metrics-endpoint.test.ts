@@ -27,11 +27,11 @@ describe('GET /metrics of a service started with the preload', () => {
         { OTEL_SERVICE_NAME: 'order-service' },
         { preload: '@mesh/telemetry/register' },
       );
-      for (const path of ['/orders/1', '/orders/2', '/call/3']) {
+      for (const path of ['/orders/1', '/orders/2', '/call/3', '/call-http/4']) {
         const response = await service.get(path);
         expect(response.status).toBe(200);
         // no exporter is configured, yet requests get trace ids
-        if (path !== '/call/3') {
+        if (path.startsWith('/orders/')) {
           expect(response.headers.get('traceresponse')).toMatch(
             /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
           );
@@ -53,8 +53,8 @@ describe('GET /metrics of a service started with the preload', () => {
         ...route,
         http_response_status_code: '200',
       });
-      // two direct requests and the one /call/3 made back into the service
-      expect(count?.value).toBe(3);
+      // two direct requests and the two /call… made back into the service
+      expect(count?.value).toBe(4);
       expect(
         series(exposition, 'http_server_request_duration_seconds_bucket', route).some(
           (s) => s.labels['le'] === '+Inf',
@@ -67,11 +67,15 @@ describe('GET /metrics of a service started with the preload', () => {
       ).toHaveLength(1);
 
       expect(exposition.types.get('http_client_request_duration_seconds')).toBe('histogram');
-      const [client] = series(exposition, 'http_client_request_duration_seconds_count', {
+      // fetch (undici) and node:http both record it: one family, a series per scope
+      const clients = series(exposition, 'http_client_request_duration_seconds_count', {
         http_request_method: 'GET',
         http_response_status_code: '200',
       });
-      expect(client?.value).toBe(1);
+      expect(clients.map((s) => [s.labels['otel_scope_name'], s.value]).sort()).toEqual([
+        ['@opentelemetry/instrumentation-http', 1],
+        ['@opentelemetry/instrumentation-undici', 1],
+      ]);
 
       for (const [name, type] of [
         ['process_cpu_time_seconds_total', 'counter'],

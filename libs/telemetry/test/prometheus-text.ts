@@ -39,7 +39,7 @@ function parseLabels(text: string | undefined, line: string): Record<string, str
 
 /**
  * A strict reader of the Prometheus text format (0.0.4): every line must be a comment, a
- * `# HELP`/`# TYPE` line or a well-formed sample, or it throws.
+ * `# HELP`/`# TYPE` line or a well-formed sample, and a family's TYPE comes once, or it throws.
  */
 export function parsePrometheusText(text: string): Exposition {
   const types = new Map<string, string>();
@@ -48,7 +48,11 @@ export function parsePrometheusText(text: string): Exposition {
     if (line.trim() === '') continue;
     if (line.startsWith('#')) {
       const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-      if (type) types.set(type[1] as string, type[2] as string);
+      if (type) {
+        // as Prometheus' own parser: a family is declared once
+        if (types.has(type[1] as string)) throw new Error(`second TYPE line for ${type[1]}`);
+        types.set(type[1] as string, type[2] as string);
+      }
       else if (line.startsWith('# TYPE')) throw new Error(`bad TYPE line: ${line}`);
       continue;
     }
