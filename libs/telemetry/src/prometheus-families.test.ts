@@ -1,15 +1,11 @@
 import { ValueType } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { mergeFamilies } from './prometheus-families';
+import { OnDemandReader } from '../test/in-memory-telemetry';
 import { parsePrometheusText } from '../test/prometheus-text';
-
-class OnDemandReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 async function collectFrom(record: (provider: MeterProvider) => void) {
   const reader = new OnDemandReader();

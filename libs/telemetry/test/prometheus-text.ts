@@ -52,8 +52,7 @@ export function parsePrometheusText(text: string): Exposition {
         // as Prometheus' own parser: a family is declared once
         if (types.has(type[1] as string)) throw new Error(`second TYPE line for ${type[1]}`);
         types.set(type[1] as string, type[2] as string);
-      }
-      else if (line.startsWith('# TYPE')) throw new Error(`bad TYPE line: ${line}`);
+      } else if (line.startsWith('# TYPE')) throw new Error(`bad TYPE line: ${line}`);
       continue;
     }
     const match = SAMPLE.exec(line);
