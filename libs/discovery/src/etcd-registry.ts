@@ -242,7 +242,8 @@ export class EtcdRegistry implements Registry {
           if (session.error !== undefined) throw session.error;
           seen = session.changes.version;
           const current = session.snapshot();
-          // A lease renewal writes the same value again: callers only hear of real changes.
+          // A re-registration writes the same value again on a new lease: callers only hear of
+          // real changes.
           if (JSON.stringify(current) === JSON.stringify(last)) continue;
           last = current;
           yield current;
