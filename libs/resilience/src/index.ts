@@ -44,3 +44,18 @@ export type {
 export { CircuitBreaker } from './circuit-breaker';
 export type { AdaptiveThrottleOptions, AdaptiveThrottleSnapshot } from './adaptive-throttle';
 export { AdaptiveThrottle } from './adaptive-throttle';
+export type { Backoff, BackoffSequence, ExponentialBackoffOptions, Jitter } from './backoff';
+export { exponentialBackoff } from './backoff';
+export type { AttemptContext, RetryOperation, RetryOptions, RetryOutcome } from './retry';
+export { RetryPolicy } from './retry';
+export type { RetryBudgetOptions, RetryBudgetSnapshot } from './retry-budget';
+export { RetryBudget } from './retry-budget';
+export type { DeadlineHeaderResult, DeadlinePolicyOptions, ParseDeadlineOptions } from './deadline';
+export {
+  DEADLINE_HEADER,
+  Deadline,
+  deadlinePolicy,
+  formatDeadlineHeader,
+  MAX_DEADLINE_HEADER_MS,
+  parseDeadlineHeader,
+} from './deadline';
