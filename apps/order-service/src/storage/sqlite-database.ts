@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface SqliteOpenOptions {
+  /** File to open (created when missing, with its parent directory), or `:memory:`. */
+  path: string;
+  /** How long a statement waits for another connection's lock before failing, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens a SQLite file the way several processes can share it: write-ahead log (readers never
+ * block the writer), a busy timeout instead of an immediate `SQLITE_BUSY`, foreign keys on.
+ */
+export function openSqliteDatabase(options: SqliteOpenOptions): Database.Database {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (options.path !== ':memory:') mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** True when `error` is SQLite refusing a row because of a UNIQUE constraint on `table.column`. */
+export function isUniqueViolation(error: unknown, table: string, column: string): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(`${table}.${column}`)
+  );
+}
+
+const UNAVAILABLE_CODES = [
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+];
+
+/**
+ * The storage cannot serve right now (locked past the busy timeout, I/O failure, closed).
+ * Its `code` maps to 503 `database_unavailable` with `Retry-After` in service-kit's error table.
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'database_unavailable';
+  readonly retryAfterMs = 1000;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export function isDatabaseUnavailableError(error: unknown): error is DatabaseUnavailableError {
+  return error instanceof DatabaseUnavailableError;
+}
+
+/** Turns the SQLite failures that are about availability (not about the query) into {@link DatabaseUnavailableError}. */
+export function classifySqliteError(error: unknown): unknown {
+  if (
+    error instanceof Database.SqliteError &&
+    UNAVAILABLE_CODES.some((code) => error.code.startsWith(code))
+  ) {
+    return new DatabaseUnavailableError(`database unavailable (${error.code})`, { cause: error });
+  }
+  if (error instanceof TypeError && /database connection is not open/.test(error.message)) {
+    return new DatabaseUnavailableError('database is closed', { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,189 @@
+import type Database from 'better-sqlite3';
+import { ATTR_ORDER_ID, ATTR_USER_ID } from '@mesh/telemetry';
+import type { Order, OrderItem } from '../order';
+import type { KeysetPage } from '../pagination';
+import type { CreateOrderResult, IdempotencyRecord, OrderRepository } from './order-repository';
+import { ORDER_SCHEMA_SQL } from './schema';
+import { classifySqliteError, isUniqueViolation, openSqliteDatabase } from './sqlite-database';
+import type { SqliteOpenOptions } from './sqlite-database';
+import { withStorageSpan } from './storage-span';
+
+interface OrderRow {
+  seq: number;
+  id: string;
+  user_id: string;
+  total: number;
+  created_at: string;
+  request_hash: string | null;
+}
+
+interface ItemRow {
+  order_id: string;
+  sku: string;
+  quantity: number;
+  unit_price: number;
+}
+
+const ORDER_COLUMNS = 'seq, id, user_id, total, created_at, request_hash';
+
+/** {@link OrderRepository} on an embedded SQLite file; several processes may open the same file. */
+export class SqliteOrderRepository implements OrderRepository {
+  readonly #db: Database.Database;
+  readonly #insertOrder: Database.Statement<[Record<string, unknown>]>;
+  readonly #insertItem: Database.Statement<[Record<string, unknown>]>;
+  readonly #byId: Database.Statement<[string], OrderRow>;
+  readonly #byKey: Database.Statement<[string], OrderRow>;
+  readonly #pageOfUser: Database.Statement<[string, number, number], OrderRow>;
+  readonly #itemsOf: Database.Statement<[string], ItemRow>;
+  readonly #ping: Database.Statement<[], { ok: number }>;
+  readonly #insertTransaction: Database.Transaction<
+    (order: Order, idempotency?: IdempotencyRecord) => void
+  >;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#insertOrder = db.prepare(
+      `INSERT INTO orders (id, user_id, total, created_at, idempotency_key, request_hash)
+       VALUES (@id, @userId, @total, @createdAt, @idempotencyKey, @requestHash)`,
+    );
+    this.#insertItem = db.prepare(
+      `INSERT INTO order_items (order_id, line, sku, quantity, unit_price)
+       VALUES (@orderId, @line, @sku, @quantity, @unitPrice)`,
+    );
+    this.#byId = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`);
+    this.#byKey = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE idempotency_key = ?`);
+    this.#pageOfUser = db.prepare(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    // The items of several orders in one query: the ids come as one JSON array.
+    this.#itemsOf = db.prepare(
+      `SELECT order_id, sku, quantity, unit_price FROM order_items
+       WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, line`,
+    );
+    this.#ping = db.prepare('SELECT 1 AS ok');
+    this.#insertTransaction = db.transaction((order: Order, idempotency?: IdempotencyRecord) => {
+      this.#insertOrder.run({
+        id: order.id,
+        userId: order.userId,
+        total: order.total,
+        createdAt: order.createdAt,
+        idempotencyKey: idempotency?.key ?? null,
+        requestHash: idempotency?.requestHash ?? null,
+      });
+      order.items.forEach((item, line) =>
+        this.#insertItem.run({ orderId: order.id, line, ...item }),
+      );
+    });
+  }
+
+  /** Opens (and creates when missing) the database file and its schema. */
+  static open(options: SqliteOpenOptions): SqliteOrderRepository {
+    const db = openSqliteDatabase(options);
+    try {
+      db.exec(ORDER_SCHEMA_SQL);
+      return new SqliteOrderRepository(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  create(order: Order, idempotency?: IdempotencyRecord): Promise<CreateOrderResult> {
+    return this.#call(
+      'INSERT',
+      (): CreateOrderResult => {
+        try {
+          // IMMEDIATE takes the write lock first, so a second process waits (busy timeout)
+          // instead of failing when it would upgrade a read lock.
+          this.#insertTransaction.immediate(order, idempotency);
+          return { outcome: 'created', order };
+        } catch (error) {
+          if (!idempotency || !isUniqueViolation(error, 'orders', 'idempotency_key')) throw error;
+          // Someone stored this key first (perhaps a moment ago, in another process): answer with theirs.
+          const stored = this.#findByKey(idempotency.key);
+          if (!stored) throw error;
+          return stored.requestHash === idempotency.requestHash
+            ? { outcome: 'replayed', order: stored.order }
+            : { outcome: 'key_reused' };
+        }
+      },
+      { [ATTR_ORDER_ID]: order.id, [ATTR_USER_ID]: order.userId },
+    );
+  }
+
+  findByIdempotencyKey(key: string): Promise<{ order: Order; requestHash: string } | null> {
+    return this.#call('SELECT', () => this.#findByKey(key));
+  }
+
+  findById(id: string): Promise<Order | null> {
+    return this.#call(
+      'SELECT',
+      () => {
+        const row = this.#byId.get(id);
+        return row ? (this.#withItems([row])[0] ?? null) : null;
+      },
+      { [ATTR_ORDER_ID]: id },
+    );
+  }
+
+  listByUser(
+    userId: string,
+    options: { limit: number; after?: number },
+  ): Promise<KeysetPage<Order>> {
+    return this.#call(
+      'SELECT',
+      () => {
+        // One row more than asked tells whether another page follows.
+        const rows = this.#pageOfUser.all(userId, options.after ?? 0, options.limit + 1);
+        const pageRows = rows.slice(0, options.limit);
+        const last = pageRows.at(-1);
+        return {
+          items: this.#withItems(pageRows),
+          next: rows.length > options.limit && last ? last.seq : null,
+        };
+      },
+      { [ATTR_USER_ID]: userId },
+    );
+  }
+
+  ping(): Promise<boolean> {
+    return this.#call('SELECT', () => this.#ping.get() !== undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #findByKey(key: string): { order: Order; requestHash: string } | null {
+    const row = this.#byKey.get(key);
+    if (!row?.request_hash) return null;
+    return { order: this.#withItems([row])[0] as Order, requestHash: row.request_hash };
+  }
+
+  #withItems(rows: OrderRow[]): Order[] {
+    if (rows.length === 0) return [];
+    const itemsByOrder = new Map<string, OrderItem[]>();
+    for (const item of this.#itemsOf.all(JSON.stringify(rows.map((row) => row.id)))) {
+      const items = itemsByOrder.get(item.order_id) ?? [];
+      items.push({ sku: item.sku, quantity: item.quantity, unitPrice: item.unit_price });
+      itemsByOrder.set(item.order_id, items);
+    }
+    return rows.map((row) => ({
+      id: row.id,
+      userId: row.user_id,
+      items: itemsByOrder.get(row.id) ?? [],
+      total: row.total,
+      createdAt: row.created_at,
+    }));
+  }
+
+  #call<T>(operation: string, fn: () => T, attributes: Record<string, string> = {}): Promise<T> {
+    return withStorageSpan({ operation, collection: 'orders', attributes }, () => {
+      try {
+        return fn();
+      } catch (error) {
+        throw classifySqliteError(error);
+      }
+    });
+  }
+}
