@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -62,6 +63,27 @@ export interface StartServiceOptions {
   readyTimeoutMs?: number;
 }
 
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Kills fixture services a test left running (it failed before `stop()`). Call it in `afterEach`;
+ * a crashing test process kills them on exit too.
+ */
+export function killLeftoverServices(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+function trackChild(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', killLeftoverServices);
+  }
+}
+
 /**
  * Starts the fixture service with the telemetry preload and `env` (the parent's OTEL_* variables
  * are not inherited, so each test states its whole telemetry configuration).
@@ -81,6 +103,7 @@ export function startService(
     ['--require', options.preload ?? REGISTER_PATH, FIXTURE_PATH],
     { cwd: REPO_ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  trackChild(child);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

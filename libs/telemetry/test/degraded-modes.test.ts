@@ -3,7 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCaptureServer } from './capture-server';
 import type { CaptureServer } from './capture-server';
-import { startService } from './child-service';
+import { killLeftoverServices, startService } from './child-service';
+
+afterEach(killLeftoverServices);
 
 const TIMEOUT = { timeout: 60_000 };
 

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { startService } from './child-service';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killLeftoverServices, startService } from './child-service';
 import { parsePrometheusText } from './prometheus-text';
 import type { Exposition, Sample } from './prometheus-text';
+
+afterEach(killLeftoverServices);
 
 const TIMEOUT = { timeout: 60_000 };
 

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startCaptureServer } from './capture-server';
-import { startService } from './child-service';
+import { killLeftoverServices, startService } from './child-service';
 import { decodeProtobufTraces } from './otlp-traces';
+
+afterEach(killLeftoverServices);
 
 const TIMEOUT = { timeout: 60_000 };
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCaptureServer } from './capture-server';
 import type { CaptureServer } from './capture-server';
-import { startService } from './child-service';
+import { killLeftoverServices, startService } from './child-service';
 import {
   decodeJsonTraces,
   decodeProtobufTraces,
@@ -11,6 +11,8 @@ import {
   SPAN_KIND_SERVER,
 } from './otlp-traces';
 import type { ExportedSpan } from './otlp-traces';
+
+afterEach(killLeftoverServices);
 
 const TIMEOUT = { timeout: 60_000 };
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
