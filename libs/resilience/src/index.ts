@@ -59,3 +59,13 @@ export {
   MAX_DEADLINE_HEADER_MS,
   parseDeadlineHeader,
 } from './deadline';
+export type { BulkheadOptions, BulkheadSnapshot } from './bulkhead';
+export { Bulkhead } from './bulkhead';
+export type { TokenBucketDecision, TokenBucketOptions } from './token-bucket';
+export { TokenBucket } from './token-bucket';
+export type { LeakyBucketOptions, LeakyBucketSnapshot } from './leaky-bucket';
+export { LeakyBucket } from './leaky-bucket';
+export type { EvictionReason, KeyedLimiterOptions } from './keyed-limiter';
+export { KeyedLimiter } from './keyed-limiter';
+export type { FallbackOptions } from './fallback';
+export { withFallback } from './fallback';
