@@ -1,3 +1,4 @@
+import { parsePrometheusText } from '@mesh/testing';
 import { ValueType } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -5,7 +6,6 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { mergeFamilies } from './prometheus-families';
 import { OnDemandReader } from '../test/in-memory-telemetry';
-import { parsePrometheusText } from '../test/prometheus-text';
 
 async function collectFrom(record: (provider: MeterProvider) => void) {
   const reader = new OnDemandReader();

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCaptureServer } from './capture-server';
-import type { CaptureServer } from './capture-server';
+import { startCaptureServer } from '@mesh/testing';
+import type { CaptureServer } from '@mesh/testing';
 import { killLeftoverServices, startService } from './child-service';
 
 afterEach(killLeftoverServices);

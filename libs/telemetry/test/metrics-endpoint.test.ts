@@ -1,20 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { parsePrometheusText, promtoolCheckMetrics, selectSamples } from '@mesh/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killLeftoverServices, startService } from './child-service';
-import { parsePrometheusText } from './prometheus-text';
-import type { Exposition, Sample } from './prometheus-text';
 
 afterEach(killLeftoverServices);
 
 const TIMEOUT = { timeout: 60_000 };
-
-const series = (exposition: Exposition, name: string, labels: Record<string, string> = {}) =>
-  exposition.samples.filter(
-    (sample: Sample) =>
-      sample.name === name &&
-      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  );
 
 /** promtool, the Prometheus project's own checker, where the machine has it (CI installs it). */
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => existsSync(path));
@@ -51,26 +42,26 @@ describe('GET /metrics of a service started with the preload', () => {
       const exposition = parsePrometheusText(text);
       expect(exposition.types.get('http_server_request_duration_seconds')).toBe('histogram');
       const route = { http_request_method: 'GET', http_route: '/orders/:id' };
-      const [count] = series(exposition, 'http_server_request_duration_seconds_count', {
+      const [count] = selectSamples(exposition, 'http_server_request_duration_seconds_count', {
         ...route,
         http_response_status_code: '200',
       });
       // two direct requests and the two /call… made back into the service
       expect(count?.value).toBe(4);
       expect(
-        series(exposition, 'http_server_request_duration_seconds_bucket', route).some(
+        selectSamples(exposition, 'http_server_request_duration_seconds_bucket', route).some(
           (s) => s.labels['le'] === '+Inf',
         ),
       ).toBe(true);
       expect(
-        series(exposition, 'http_server_request_duration_seconds_count', {
+        selectSamples(exposition, 'http_server_request_duration_seconds_count', {
           http_route: '/call/:id',
         }),
       ).toHaveLength(1);
 
       expect(exposition.types.get('http_client_request_duration_seconds')).toBe('histogram');
       // fetch (undici) and node:http both record it: one family, a series per scope
-      const clients = series(exposition, 'http_client_request_duration_seconds_count', {
+      const clients = selectSamples(exposition, 'http_client_request_duration_seconds_count', {
         http_request_method: 'GET',
         http_response_status_code: '200',
       });
@@ -87,16 +78,16 @@ describe('GET /metrics of a service started with the preload', () => {
         ['v8js_memory_heap_used_bytes', 'gauge'],
       ] as const) {
         expect(exposition.types.get(name), name).toBe(type);
-        expect(series(exposition, name).length, name).toBeGreaterThan(0);
+        expect(selectSamples(exposition, name).length, name).toBeGreaterThan(0);
       }
-      const [target] = series(exposition, 'target_info');
+      const [target] = selectSamples(exposition, 'target_info');
       expect(target?.labels['service_name']).toBe('order-service');
       expect(target?.labels['service_instance_id']).toBe(service.ready.identity.instanceId);
 
       if (PROMTOOL) {
-        const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-        // 0: parsed, and no lint findings (naming, units, counters ending in _total)
-        expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+        const check = promtoolCheckMetrics(PROMTOOL, text);
+        // parsed, and no lint findings (naming, units, counters ending in _total)
+        expect(check.ok, check.output).toBe(true);
       }
     },
   );

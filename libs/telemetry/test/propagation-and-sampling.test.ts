@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCaptureServer } from './capture-server';
+import { decodeProtobufTraces, startCaptureServer } from '@mesh/testing';
 import { killLeftoverServices, startService } from './child-service';
-import { decodeProtobufTraces } from './otlp-traces';
 
 afterEach(killLeftoverServices);
 

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCaptureServer } from './capture-server';
-import type { CaptureServer } from './capture-server';
-import { killLeftoverServices, startService } from './child-service';
 import {
   decodeJsonTraces,
   decodeProtobufTraces,
   SPAN_KIND_CLIENT,
   SPAN_KIND_SERVER,
-} from './otlp-traces';
-import type { ExportedSpan } from './otlp-traces';
+  startCaptureServer,
+} from '@mesh/testing';
+import type { CaptureServer, ExportedSpan } from '@mesh/testing';
+import { killLeftoverServices, startService } from './child-service';
 
 afterEach(killLeftoverServices);
 

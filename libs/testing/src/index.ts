@@ -1,7 +1,23 @@
+export { startCaptureServer } from './capture-server';
+export type { CapturedRequest, CaptureServer } from './capture-server';
 export { findExecutable, requireEngine } from './engine';
 export type { EngineLookup } from './engine';
 export { requireEtcd, startEtcd } from './etcd-server';
 export type { EtcdServer, StartEtcdOptions } from './etcd-server';
 export { freePort } from './free-port';
+export {
+  decodeJsonTraces,
+  decodeProtobufTraces,
+  decodeTraceRequests,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_SERVER,
+} from './otlp-traces';
+export type { ExportedSpan } from './otlp-traces';
+export { parsePrometheusText, selectSamples } from './prometheus-text';
+export type { Exposition, Sample } from './prometheus-text';
+export { promtoolCheckMetrics } from './promtool';
+export type { PromtoolVerdict } from './promtool';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
+export { waitFor } from './wait-for';
+export type { WaitForOptions } from './wait-for';

@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs';
+import type { CapturedRequest } from './capture-server';
 
 /**
- * The part of the OTLP trace protocol (opentelemetry/proto/trace/v1, collector/trace/v1) these
+ * The part of the OTLP trace protocol (opentelemetry/proto/trace/v1, collector/trace/v1) the
  * tests read, written from the protocol's field numbers. Fields not listed (events, links, …)
  * are skipped by the decoder.
  */
@@ -61,7 +62,9 @@ export interface ExportedSpan {
   statusCode: number;
 }
 
+/** OTLP SpanKind of a span that served an incoming request. */
 export const SPAN_KIND_SERVER = 2;
+/** OTLP SpanKind of a span that made an outgoing call (HTTP, database). */
 export const SPAN_KIND_CLIENT = 3;
 
 interface AnyValueShape {
@@ -146,4 +149,18 @@ export function decodeProtobufTraces(body: Buffer): ExportedSpan[] {
 /** Decodes an OTLP/HTTP JSON body (`application/json`, ids as hex strings). */
 export function decodeJsonTraces(body: Buffer): ExportedSpan[] {
   return flatten(JSON.parse(body.toString('utf8')) as RequestShape);
+}
+
+/**
+ * Every span in the OTLP/HTTP trace exports a receiver captured: each POST is decoded as JSON
+ * when its content type says so, as protobuf otherwise; other requests are skipped.
+ */
+export function decodeTraceRequests(requests: readonly CapturedRequest[]): ExportedSpan[] {
+  return requests
+    .filter((request) => request.method === 'POST')
+    .flatMap((request) =>
+      request.headers['content-type']?.startsWith('application/json')
+        ? decodeJsonTraces(request.body)
+        : decodeProtobufTraces(request.body),
+    );
 }

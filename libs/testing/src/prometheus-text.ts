@@ -65,3 +65,16 @@ export function parsePrometheusText(text: string): Exposition {
   }
   return { types, samples };
 }
+
+/** The samples named `name` whose labels include every given label (all of them when none). */
+export function selectSamples(
+  exposition: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): Sample[] {
+  return exposition.samples.filter(
+    (sample) =>
+      sample.name === name &&
+      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
+}
