@@ -69,3 +69,26 @@ export type { EvictionReason, KeyedLimiterOptions } from './keyed-limiter';
 export { KeyedLimiter } from './keyed-limiter';
 export type { FallbackOptions } from './fallback';
 export { withFallback } from './fallback';
+export type {
+  BalancerKind,
+  BalancerSnapshot,
+  CallOutcome,
+  Endpoint,
+  EndpointStats,
+  LoadBalancer,
+} from './balancers/load-balancer';
+export type { BaseBalancerOptions } from './balancers/tracking-balancer';
+export { RoundRobinBalancer } from './balancers/round-robin-balancer';
+export { SmoothWeightedRoundRobinBalancer } from './balancers/smooth-weighted-round-robin-balancer';
+export type { LeastRequestOptions } from './balancers/least-request-balancer';
+export { LeastRequestBalancer } from './balancers/least-request-balancer';
+export type { PeakEwmaOptions } from './balancers/peak-ewma-balancer';
+export { PeakEwmaBalancer } from './balancers/peak-ewma-balancer';
+export type { BalancerOptions } from './balancers/create-balancer';
+export { createBalancer } from './balancers/create-balancer';
+export type {
+  EjectionEvent,
+  OutlierDetectorOptions,
+  OutlierHostSnapshot,
+} from './outlier-detector';
+export { OutlierDetector } from './outlier-detector';
