@@ -6,6 +6,7 @@ import {
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createBaggageSpanProcessor } from './baggage-attributes';
 import { installDiagnostics } from './diagnostics';
 import { meshInstrumentations } from './instrumentations';
 import { createPrometheusReader, releasePrometheusReader } from './metrics';
@@ -72,6 +73,8 @@ export function startTelemetry(env: OtelEnv = process.env): TelemetryStatus {
   // Without an exporter the SDK would register no tracer provider at all; spans are still
   // wanted so trace ids reach headers and logs.
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  // first, so baggage is on a span before any other processor sees it start
+  else spanProcessors.unshift(createBaggageSpanProcessor());
 
   sdk = new NodeSDK({
     resource: createResource(serviceIdentity()),
