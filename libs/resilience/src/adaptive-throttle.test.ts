@@ -123,7 +123,25 @@ describe('AdaptiveThrottle', () => {
     expect(throttle.snapshot()).toMatchObject({ requests: 2, accepts: 1 });
   });
 
-  it('rejects K below 1', () => {
+  it('caps the probability at maxRejectProbability, so some calls keep probing', async () => {
+    const { throttle, run } = setup({ maxRejectProbability: 0.8 });
+    await run(200, fail);
+    expect(throttle.rejectProbability()).toBe(0.8);
+    const sent = 1_000 - (await run(1_000, fail));
+    expect(sent).toBeGreaterThan(150);
+    expect(sent).toBeLessThan(250);
+    expect(throttle.snapshot().maxRejectProbability).toBe(0.8);
+  });
+
+  it('is uncapped by default, as in the SRE book', async () => {
+    const { throttle, run } = setup({ random: () => 0.999_999 });
+    await run(99, fail);
+    expect(throttle.rejectProbability()).toBeCloseTo(99 / 100, 12);
+  });
+
+  it('rejects K below 1 and a cap outside (0, 1]', () => {
     expect(() => new AdaptiveThrottle({ k: 0.5 })).toThrow(RangeError);
+    expect(() => new AdaptiveThrottle({ maxRejectProbability: 0 })).toThrow(RangeError);
+    expect(() => new AdaptiveThrottle({ maxRejectProbability: 1.5 })).toThrow(RangeError);
   });
 });

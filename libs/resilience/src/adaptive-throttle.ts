@@ -24,6 +24,13 @@ export interface AdaptiveThrottleOptions extends FailureClassification {
   windowMs?: number;
   /** Number of buckets the history is split into. Default 60 (1 s each at the default window). */
   windowBuckets?: number;
+  /**
+   * Upper bound on the rejection probability, in (0, 1]. The plain formula (1) can shed nearly
+   * everything when the upstream fails regardless of load, and then recovers only slowly from the
+   * trickle it still sends; a cap such as Envoy admission control's 0.8 keeps a share of calls
+   * flowing as a probe. Default 1 (the SRE book's formula, uncapped).
+   */
+  maxRejectProbability?: number;
   /** Time source. Default {@link systemClock}. */
   clock?: Clock;
   /** Random source for the rejection draw. Default `Math.random`; seed it in tests. */
@@ -43,6 +50,7 @@ export interface AdaptiveThrottleSnapshot {
   /** Current local rejection probability, in [0, 1). */
   readonly rejectProbability: number;
   readonly k: number;
+  readonly maxRejectProbability: number;
   readonly windowMs: number;
 }
 
@@ -60,6 +68,7 @@ export class AdaptiveThrottle implements CallGate {
   readonly upstream: string;
 
   private readonly k: number;
+  private readonly maxProbability: number;
   private readonly window: RollingWindow<Field>;
   private readonly random: Random;
   private readonly isFailure: (error: unknown) => boolean;
@@ -69,6 +78,10 @@ export class AdaptiveThrottle implements CallGate {
     this.upstream = options.upstream ?? 'default';
     this.k = options.k ?? 2;
     if (!(this.k >= 1)) throw new RangeError(`k must be ≥ 1, got ${this.k}`);
+    this.maxProbability = options.maxRejectProbability ?? 1;
+    if (!(this.maxProbability > 0 && this.maxProbability <= 1)) {
+      throw new RangeError(`maxRejectProbability must be in (0, 1], got ${this.maxProbability}`);
+    }
     this.random = options.random ?? systemRandom;
     this.isFailure = options.isFailure ?? (() => true);
     this.isFailureResult = options.isFailureResult ?? (() => false);
@@ -84,10 +97,10 @@ export class AdaptiveThrottle implements CallGate {
     }));
   }
 
-  /** `max(0, (requests − K·accepts) / (requests + 1))` over the current window. */
+  /** `max(0, (requests − K·accepts) / (requests + 1))` over the current window, capped. */
   rejectProbability(): number {
     const { requests, accepts } = this.window.totals();
-    return Math.max(0, (requests - this.k * accepts) / (requests + 1));
+    return this.probability(requests, accepts);
   }
 
   snapshot(): AdaptiveThrottleSnapshot {
@@ -98,8 +111,9 @@ export class AdaptiveThrottle implements CallGate {
       requests: t.requests,
       accepts: t.accepts,
       throttled: t.throttled,
-      rejectProbability: Math.max(0, (t.requests - this.k * t.accepts) / (t.requests + 1)),
+      rejectProbability: this.probability(t.requests, t.accepts),
       k: this.k,
+      maxRejectProbability: this.maxProbability,
       windowMs: this.window.lengthMs,
     };
   }
@@ -127,6 +141,11 @@ export class AdaptiveThrottle implements CallGate {
       if (accepted) this.window.add('accepts');
       this.count(accepted ? 'success' : 'failure');
     }
+  }
+
+  private probability(requests: number, accepts: number): number {
+    const p = Math.max(0, (requests - this.k * accepts) / (requests + 1));
+    return Math.min(this.maxProbability, p);
   }
 
   private count(outcome: 'success' | 'failure' | 'throttled'): void {
