@@ -1,15 +1,20 @@
 import type { Express, Request, Response } from 'express';
-import { createServiceApp } from '@mesh/service-kit';
+import { createServiceApp, requestDeadline } from '@mesh/service-kit';
 import type { ChaosController, Readiness } from '@mesh/service-kit';
 import type { Logger } from '@mesh/telemetry';
 import { forward } from './proxy';
 import type { Upstream } from './proxy';
+import { rateLimitMiddleware } from './rate-limit';
+import type { RateLimitSettings } from './rate-limit';
 
 export interface GatewayDeps {
   logger: Logger;
   readiness: Readiness;
   chaos: ChaosController;
   bodyLimitBytes: number;
+  /** Total budget of a request, retries included, ms. */
+  deadlineMs: number;
+  rateLimit: RateLimitSettings;
   upstreams: { users: Upstream; orders: Upstream };
 }
 
@@ -19,12 +24,16 @@ export interface GatewayDeps {
  */
 export function createApp(deps: GatewayDeps): Express {
   const { users, orders } = deps.upstreams;
-  const to = (upstream: Upstream) => (req: Request, res: Response) => forward(upstream, req, res);
+  const to = (upstream: Upstream) => (req: Request, res: Response) =>
+    forward(upstream, req, res, requestDeadline(res));
   return createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
     chaos: deps.chaos,
     bodyLimitBytes: deps.bodyLimitBytes,
+    // Rate limit first: the cheapest refusal, before any other work.
+    before: rateLimitMiddleware(deps.rateLimit),
+    deadlineMs: deps.deadlineMs,
     routes: (router) => {
       router.post('/api/users', to(users));
       router.get('/api/users', to(users));

@@ -1,10 +1,14 @@
 import {
   ChaosController,
   Readiness,
-  UpstreamClient,
   createDispatcher,
+  createRegistry,
+  createUpstream,
+  instanceIdentity,
   loadConfigOrExit,
+  selfInstance,
   serveUntilSignal,
+  startDiscovery,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
@@ -13,20 +17,35 @@ import { gatewayEnvSchema, toGatewayConfig } from './config';
 async function main(): Promise<void> {
   const config = toGatewayConfig(loadConfigOrExit(gatewayEnvSchema, process.env));
   const logger = createLogger({ level: config.service.logLevel });
+  const registry = createRegistry(config.discovery, (event) =>
+    logger.info(`registry: ${event.type}`, { 'mesh.event': event }),
+  );
+  const discovery = await startDiscovery(registry, ['user-service', 'order-service'], logger);
   const dispatcher = createDispatcher();
-  const upstream = (service: string, urls: readonly string[]) =>
-    new UpstreamClient({ service, urls, attemptTimeoutMs: config.upstreamTimeoutMs, dispatcher });
+  const users = createUpstream(config.upstreams.users, {
+    cache: discovery.cache,
+    dispatcher,
+    logger,
+  });
+  const orders = createUpstream(config.upstreams.orders, {
+    cache: discovery.cache,
+    dispatcher,
+    logger,
+  });
   const readiness = new Readiness();
+  // Ready when the registry lists somewhere to send each kind of request.
+  for (const service of ['user-service', 'order-service']) {
+    readiness.addCheck(service, () => discovery.cache.instances(service).length > 0);
+  }
   const chaos = new ChaosController();
   const app = createApp({
     logger,
     readiness,
     chaos,
     bodyLimitBytes: config.service.bodyLimitBytes,
-    upstreams: {
-      users: upstream('user-service', config.upstreams.users.urls),
-      orders: upstream('order-service', config.upstreams.orders.urls),
-    },
+    deadlineMs: config.deadlineMs,
+    rateLimit: config.rateLimit,
+    upstreams: { users: users.client, orders: orders.client },
   });
   await serveUntilSignal({
     app,
@@ -34,7 +53,19 @@ async function main(): Promise<void> {
     logger,
     readiness,
     chaos,
-    afterDrain: [() => dispatcher.close()],
+    status: () => ({
+      upstreams: [users.status(), orders.status()],
+      rateLimit: { ...config.rateLimit, apiKeys: config.rateLimit.apiKeys.size },
+      deadlineMs: config.deadlineMs,
+    }),
+    register: (ports) =>
+      discovery.register(selfInstance(config.discovery, instanceIdentity(), ports)),
+    afterDrain: [
+      () => users.stop(),
+      () => orders.stop(),
+      () => discovery.stop(),
+      () => dispatcher.close(),
+    ],
   });
 }
 

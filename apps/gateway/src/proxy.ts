@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express';
 import { REQUEST_ID_HEADER, requestContext } from '@mesh/service-kit';
-import type { UpstreamRequest, UpstreamResponse } from '@mesh/service-kit';
+import type { UpstreamCall, UpstreamResponse } from '@mesh/service-kit';
+import type { Deadline } from '@mesh/resilience';
 
 /** What the gateway needs of an upstream: a name and a way to send it a request. */
 export interface Upstream {
   readonly service: string;
-  request(call: UpstreamRequest): Promise<UpstreamResponse>;
+  request(call: UpstreamCall): Promise<UpstreamResponse>;
 }
 
 /** Request headers a client may send through to a service. */
@@ -23,7 +24,12 @@ const FORWARDED_RESPONSE_HEADERS = [
  * copies the answer back, the error envelope of the service included. A transport failure is
  * thrown and becomes the gateway's own envelope (503 or 504).
  */
-export async function forward(upstream: Upstream, req: Request, res: Response): Promise<void> {
+export async function forward(
+  upstream: Upstream,
+  req: Request,
+  res: Response,
+  deadline?: Deadline,
+): Promise<void> {
   const query = req.originalUrl.includes('?')
     ? req.originalUrl.slice(req.originalUrl.indexOf('?'))
     : '';
@@ -48,6 +54,7 @@ export async function forward(upstream: Upstream, req: Request, res: Response): 
       headers,
       body: hasBody ? JSON.stringify(req.body) : undefined,
       signal: controller.signal,
+      deadline,
     });
     res.status(answer.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {

@@ -62,6 +62,16 @@ async function gateway(users: string[], orders: string[], attemptTimeoutMs = 200
     readiness: new Readiness(),
     chaos: new ChaosController(),
     bodyLimitBytes: 10_000,
+    deadlineMs: 5000,
+    rateLimit: {
+      policy: 'off',
+      ratePerSecond: 1,
+      burst: 1,
+      queueSize: 0,
+      apiKeys: new Set(),
+      maxClients: 1,
+      idleTtlMs: 1,
+    },
     upstreams: {
       users: new UpstreamClient({ service: 'user-service', urls: users, attemptTimeoutMs }),
       orders: new UpstreamClient({ service: 'order-service', urls: orders, attemptTimeoutMs }),

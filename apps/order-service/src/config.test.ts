@@ -12,15 +12,27 @@ function problemsOf(env: Record<string, string>): string[] {
   }
 }
 
+const userInstance = {
+  id: 'user-service-1',
+  service: 'user-service',
+  url: 'http://127.0.0.1:3001',
+  adminUrl: 'http://127.0.0.1:9465',
+  version: '1',
+  weight: 1,
+  zone: 'local',
+  startedAt: '2026-01-01T00:00:00.000Z',
+};
+
 describe('order-service config', () => {
-  it('needs USER_SERVICE_URLS: there is no default address', () => {
-    expect(problemsOf({})).toEqual(['USER_SERVICE_URLS']);
+  it('needs to know where user-service is: there is no default address', () => {
+    expect(problemsOf({})).toEqual(['STATIC_REGISTRY']);
+    expect(problemsOf({ REGISTRY: 'etcd' })).toEqual(['ETCD_ENDPOINTS']);
   });
 
-  it('has a default for every other setting and splits the URL list', () => {
+  it('has a default for every other setting', () => {
     const config = toConfig(
       parseConfig(orderServiceEnvSchema, {
-        USER_SERVICE_URLS: 'http://127.0.0.1:3001, http://127.0.0.1:3002',
+        STATIC_REGISTRY: JSON.stringify({ 'user-service': [userInstance] }),
       }),
     );
     expect(config).toMatchObject({
@@ -28,20 +40,32 @@ describe('order-service config', () => {
       adminPort: 9464,
       databasePath: './data/orders.db',
       sqliteBusyTimeoutMs: 5000,
-      userServiceUrls: ['http://127.0.0.1:3001', 'http://127.0.0.1:3002'],
-      userServiceTimeoutMs: 2000,
+      discovery: { registry: 'static' },
+      userService: {
+        service: 'user-service',
+        balancer: 'p2c-ewma',
+        attemptTimeoutMs: 2000,
+        gate: { kind: 'circuit-breaker' },
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.userServiceUrls)).toBe(true);
   });
 
   it('lists every bad variable at once', () => {
     expect(
       problemsOf({
-        USER_SERVICE_URLS: 'ftp://users',
-        USER_SERVICE_TIMEOUT_MS: '0',
+        REGISTRY: 'consul',
+        STATIC_REGISTRY: '{not json',
+        USER_SERVICE_ATTEMPT_TIMEOUT_MS: '0',
+        USER_SERVICE_BALANCER: 'random',
         DATABASE_PATH: '',
       }),
-    ).toEqual(['DATABASE_PATH', 'USER_SERVICE_TIMEOUT_MS', 'USER_SERVICE_URLS.0']);
+    ).toEqual([
+      'DATABASE_PATH',
+      'REGISTRY',
+      'STATIC_REGISTRY',
+      'USER_SERVICE_ATTEMPT_TIMEOUT_MS',
+      'USER_SERVICE_BALANCER',
+    ]);
   });
 });

@@ -1,15 +1,25 @@
 import { z } from 'zod';
-import { env, serviceEnvSchema, toServiceSettings } from '@mesh/service-kit';
-import type { ServiceSettings } from '@mesh/service-kit';
+import {
+  discoveryEnvShape,
+  env,
+  requireRegistrySource,
+  serviceEnvSchema,
+  toDiscoverySettings,
+  toServiceSettings,
+  toUpstreamSettings,
+  upstreamEnvShape,
+} from '@mesh/service-kit';
+import type { DiscoverySettings, ServiceSettings, UpstreamSettings } from '@mesh/service-kit';
 
 /** The environment order-service reads, keyed by variable name (see README.md for the table). */
-export const orderServiceEnvSchema = serviceEnvSchema.extend({
-  DATABASE_PATH: z.string().trim().min(1).default('./data/orders.db'),
-  SQLITE_BUSY_TIMEOUT_MS: env.int(5000, 0, 600_000),
-  // No default on purpose: an order-service pointed at nothing should not start.
-  USER_SERVICE_URLS: env.urlList(),
-  USER_SERVICE_TIMEOUT_MS: env.int(2000, 1, 600_000),
-});
+export const orderServiceEnvSchema = serviceEnvSchema
+  .extend({
+    DATABASE_PATH: z.string().trim().min(1).default('./data/orders.db'),
+    SQLITE_BUSY_TIMEOUT_MS: env.int(5000, 0, 600_000),
+    ...discoveryEnvShape,
+    ...upstreamEnvShape('USER_SERVICE'),
+  })
+  .superRefine(requireRegistrySource(['user-service']));
 
 export type OrderServiceEnv = z.infer<typeof orderServiceEnvSchema>;
 
@@ -18,10 +28,9 @@ export interface OrderServiceConfig extends ServiceSettings {
   databasePath: string;
   /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
   sqliteBusyTimeoutMs: number;
-  /** Base URLs of the user-service instances. Required. */
-  userServiceUrls: readonly string[];
-  /** Timeout of one call to user-service, in ms. Default 2000. */
-  userServiceTimeoutMs: number;
+  discovery: DiscoverySettings;
+  /** How order-service calls user-service (balancer, breaker, retries, deadline). */
+  userService: UpstreamSettings;
 }
 
 /** The parsed environment as the camelCase, frozen object the rest of the service receives. */
@@ -30,7 +39,7 @@ export function toConfig(e: OrderServiceEnv): Readonly<OrderServiceConfig> {
     ...toServiceSettings(e),
     databasePath: e.DATABASE_PATH,
     sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
-    userServiceUrls: Object.freeze([...e.USER_SERVICE_URLS]),
-    userServiceTimeoutMs: e.USER_SERVICE_TIMEOUT_MS,
+    discovery: toDiscoverySettings(e),
+    userService: toUpstreamSettings('user-service', 'USER_SERVICE', e),
   });
 }

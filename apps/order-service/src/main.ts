@@ -1,10 +1,14 @@
 import {
   ChaosController,
   Readiness,
-  UpstreamClient,
   createDispatcher,
+  createRegistry,
+  createUpstream,
+  instanceIdentity,
   loadConfigOrExit,
+  selfInstance,
   serveUntilSignal,
+  startDiscovery,
 } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
@@ -30,15 +34,17 @@ async function main(): Promise<void> {
     return;
   }
 
-  const dispatcher = createDispatcher();
-  const users = new HttpUserDirectory(
-    new UpstreamClient({
-      service: 'user-service',
-      urls: config.userServiceUrls,
-      attemptTimeoutMs: config.userServiceTimeoutMs,
-      dispatcher,
-    }),
+  const registry = createRegistry(config.discovery, (event) =>
+    logger.info(`registry: ${event.type}`, { 'mesh.event': event }),
   );
+  const discovery = await startDiscovery(registry, ['user-service'], logger);
+  const dispatcher = createDispatcher();
+  const userService = createUpstream(config.userService, {
+    cache: discovery.cache,
+    dispatcher,
+    logger,
+  });
+  const users = new HttpUserDirectory(userService.client);
 
   // Readiness is about this instance only: user-service being down degrades reads, it must not
   // take order-service out of rotation too.
@@ -62,11 +68,16 @@ async function main(): Promise<void> {
     chaos,
     status: () => ({
       database: { path: config.databasePath },
-      upstreams: {
-        'user-service': { urls: config.userServiceUrls, timeoutMs: config.userServiceTimeoutMs },
-      },
+      upstreams: [userService.status()],
     }),
-    afterDrain: [() => dispatcher.close(), () => orders.close()],
+    register: (ports) =>
+      discovery.register(selfInstance(config.discovery, instanceIdentity(), ports)),
+    afterDrain: [
+      () => userService.stop(),
+      () => discovery.stop(),
+      () => dispatcher.close(),
+      () => orders.close(),
+    ],
   });
 }
 

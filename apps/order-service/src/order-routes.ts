@@ -1,6 +1,13 @@
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import { HttpError, notFound, parseOrThrow, requestContext } from '@mesh/service-kit';
+import { withFallback } from '@mesh/resilience';
+import {
+  HttpError,
+  notFound,
+  parseOrThrow,
+  requestContext,
+  requestDeadline,
+} from '@mesh/service-kit';
 import {
   ATTR_MESH_DEGRADED,
   ATTR_MESH_IDEMPOTENCY_REPLAYED,
@@ -79,6 +86,7 @@ export function mountOrderRoutes(router: Router, deps: OrderRoutesDeps): void {
     const user = await deps.users.getUser(input.userId, {
       requestId,
       signal: clientGoneSignal(res),
+      deadline: requestDeadline(res),
     });
     if (!user) {
       throw new HttpError('unknown_user', `user ${input.userId} does not exist`, {
@@ -105,25 +113,28 @@ export function mountOrderRoutes(router: Router, deps: OrderRoutesDeps): void {
     setRequestAttributes({ [ATTR_ORDER_ID]: order.id, [ATTR_USER_ID]: order.userId });
 
     const { requestId } = requestContext(res);
-    let user: OrderUser;
-    try {
-      const found = await deps.users.getUser(order.userId, {
-        requestId,
-        signal: clientGoneSignal(res),
-      });
-      user = found && { id: found.id, name: found.name, email: found.email };
-    } catch (error) {
-      if (!isUserServiceUnavailableError(error)) throw error;
-      // The order is ours and still worth answering: degrade the enrichment, say so in a header.
-      deps.logger.warn('answering an order without its user: user-service unavailable', {
-        err: error,
-        'http.request.id': requestId,
-        [ATTR_ORDER_ID]: order.id,
-      });
-      user = { id: order.userId, name: 'unknown', fallback: true };
-      res.setHeader('X-Degraded', 'user-service');
-      setRequestAttributes({ [ATTR_MESH_DEGRADED]: true });
-    }
+    const user = await withFallback<OrderUser>(
+      async () => {
+        const found = await deps.users.getUser(order.userId, {
+          requestId,
+          signal: clientGoneSignal(res),
+          deadline: requestDeadline(res),
+        });
+        return found && { id: found.id, name: found.name, email: found.email };
+      },
+      (error) => {
+        // The order is ours and still worth answering: degrade the enrichment, say so in a header.
+        deps.logger.warn('answering an order without its user: user-service unavailable', {
+          err: error as Error,
+          'http.request.id': requestId,
+          [ATTR_ORDER_ID]: order.id,
+        });
+        res.setHeader('X-Degraded', 'user-service');
+        setRequestAttributes({ [ATTR_MESH_DEGRADED]: true });
+        return { id: order.userId, name: 'unknown', fallback: true };
+      },
+      { shouldFallback: isUserServiceUnavailableError, upstream: 'user-service' },
+    );
     res.json({ ...order, user });
   });
 

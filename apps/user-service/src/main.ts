@@ -1,4 +1,12 @@
-import { ChaosController, Readiness, loadConfigOrExit, serveUntilSignal } from '@mesh/service-kit';
+import {
+  ChaosController,
+  Readiness,
+  createRegistry,
+  instanceIdentity,
+  loadConfigOrExit,
+  selfInstance,
+  serveUntilSignal,
+} from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { toConfig, userServiceEnvSchema } from './config';
@@ -27,6 +35,9 @@ async function main(): Promise<void> {
   const chaos = new ChaosController();
   const app = createApp({ logger, readiness, chaos, bodyLimitBytes: config.bodyLimitBytes, users });
 
+  const registry = createRegistry(config.discovery, (event) =>
+    logger.info(`registry: ${event.type}`, { 'mesh.event': event }),
+  );
   await serveUntilSignal({
     app,
     settings: config,
@@ -34,7 +45,9 @@ async function main(): Promise<void> {
     readiness,
     chaos,
     status: () => ({ database: { path: config.databasePath } }),
-    afterDrain: [() => users.close()],
+    register: (ports) =>
+      registry.register(selfInstance(config.discovery, instanceIdentity(), ports)),
+    afterDrain: [() => users.close(), () => registry.close()],
   });
 }
 

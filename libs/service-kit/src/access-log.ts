@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { DEADLINE_HEADER } from '@mesh/resilience';
 import type { Logger } from '@mesh/telemetry';
 import { requestContext } from './request-context';
 
@@ -20,6 +21,7 @@ export function accessLog(logger: Logger) {
       const route = matchedRoute(req);
       const status = res.headersSent ? res.statusCode : 499;
       const level = req.path.startsWith('/health/') ? 'debug' : 'info';
+      const budget = Number.parseInt(req.get(DEADLINE_HEADER) ?? '', 10);
       logger.log(
         level,
         `${req.method} ${route ?? req.path} ${status} ${Number(durationNs / 1_000_000n)}ms`,
@@ -31,6 +33,8 @@ export function accessLog(logger: Logger) {
             ...(route ? { route } : {}),
           },
           url: { path: req.path },
+          // The budget the caller granted (x-mesh-deadline-ms), so each hop's share can be compared.
+          ...(Number.isFinite(budget) ? { mesh: { deadline_ms: budget } } : {}),
           ...(res.writableFinished ? {} : { 'event.outcome': 'unknown' }),
         },
       );

@@ -3,6 +3,7 @@ import type { Express, NextFunction, Request, RequestHandler, Response, Router }
 import type { Logger } from '@mesh/telemetry';
 import { accessLog } from './access-log';
 import type { ChaosController } from './chaos';
+import { deadlineMiddleware } from './deadline-middleware';
 import { errorHandler, routeNotFound, sendError } from './error-handler';
 import { HttpError } from './http-error';
 import type { Readiness } from './readiness';
@@ -14,8 +15,13 @@ export interface ServiceAppDeps {
   chaos: ChaosController;
   /** Largest accepted JSON body in bytes; larger ones get 413. */
   bodyLimitBytes: number;
-  /** Middleware for business routes, run before the body is read (rate limiting, deadlines). */
+  /** Middleware for business routes, run first, before the body is read (rate limiting). */
   before?: RequestHandler[];
+  /**
+   * Deadline given to a request that brings no `x-mesh-deadline-ms`, ms (the gateway's total
+   * budget). Default: none — only a caller's budget applies.
+   */
+  deadlineMs?: number;
   /** Mounts the business routes on the given router. */
   routes: (router: Router) => void;
 }
@@ -40,8 +46,9 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
 
 /**
  * Builds a service's API app: request ids and `traceresponse`, access log, health endpoints
- * (never touched by chaos), JSON body rules (415, 413, 400), injected faults, the business
- * routes, 404 for the rest and one error envelope for every failure. It never listens.
+ * (never touched by chaos), the caller's deadline (504 at once when spent), JSON body rules
+ * (415, 413, 400), injected faults, the business routes, 404 for the rest and one error
+ * envelope for every failure. It never listens.
  */
 export function createServiceApp(deps: ServiceAppDeps): Express {
   const app = express();
@@ -83,6 +90,7 @@ export function createServiceApp(deps: ServiceAppDeps): Express {
   });
 
   for (const middleware of deps.before ?? []) app.use(middleware);
+  app.use(deadlineMiddleware({ defaultMs: deps.deadlineMs }));
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: 'application/json' }));
   app.use(deps.chaos.middleware());

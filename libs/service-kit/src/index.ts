@@ -15,6 +15,8 @@ export {
 } from './config';
 export type { ServiceSettings } from './config';
 export { createServiceApp } from './create-service-app';
+export { deadlineMiddleware, requestDeadline } from './deadline-middleware';
+export type { DeadlineMiddlewareOptions } from './deadline-middleware';
 export type { ServiceAppDeps } from './create-service-app';
 export { ERROR_STATUS, isErrorCode } from './error-codes';
 export type { ErrorCode } from './error-codes';
@@ -29,7 +31,7 @@ export type { RequestContext } from './request-context';
 export { PortInUseError, exitOnSignals, isPortInUseError, startServers } from './run-service';
 export type { RunningService, ServiceServersOptions } from './run-service';
 export { instanceIdentity, serveUntilSignal } from './serve';
-export type { ServeOptions } from './serve';
+export type { RegistrationHandle, ServeOptions, ServiceInstance } from './serve';
 export {
   UpstreamClient,
   createDispatcher,
@@ -38,3 +40,34 @@ export {
 } from './upstream-client';
 export type { UpstreamClientOptions, UpstreamRequest, UpstreamResponse } from './upstream-client';
 export { parseOrThrow, toFieldIssues } from './validation';
+export {
+  createRegistry,
+  discoveryEnvShape,
+  requireRegistrySource,
+  selfInstance,
+  toDiscoverySettings,
+} from './upstream/discovery-settings';
+export type { DiscoverySettings } from './upstream/discovery-settings';
+export {
+  ResilientUpstream,
+  isFailedResponse,
+  isIdempotent,
+  isUpstreamFailure,
+} from './upstream/resilient-upstream';
+export type { ResilientUpstreamOptions, UpstreamCall } from './upstream/resilient-upstream';
+export { createUpstream, startDiscovery } from './upstream/upstream-factory';
+export type { MeshDiscovery, Upstream } from './upstream/upstream-factory';
+export { UpstreamPool } from './upstream/upstream-pool';
+export type {
+  AttemptOutcome,
+  UpstreamInstanceStatus,
+  UpstreamPoolOptions,
+} from './upstream/upstream-pool';
+export {
+  BALANCER_KINDS,
+  GATE_KINDS,
+  UPSTREAM_DEFAULTS,
+  toUpstreamSettings,
+  upstreamEnvShape,
+} from './upstream/upstream-settings';
+export type { UpstreamSettings } from './upstream/upstream-settings';

@@ -1,5 +1,11 @@
 import type { Express } from 'express';
-import { metricsRequestHandler, serviceIdentity, shutdownTelemetry } from '@mesh/telemetry';
+import type { RegistrationHandle, ServiceInstance } from '@mesh/discovery';
+import {
+  metricsRequestHandler,
+  serviceIdentity,
+  setTelemetryWarningHandler,
+  shutdownTelemetry,
+} from '@mesh/telemetry';
 import type { Logger } from '@mesh/telemetry';
 import { createAdminApp } from './admin-app';
 import type { InstanceIdentity } from './admin-app';
@@ -20,7 +26,14 @@ export interface ServeOptions {
   status?: () => Record<string, unknown>;
   beforeDrain?: Array<() => Promise<void>>;
   afterDrain?: Array<() => Promise<void>>;
+  /**
+   * Registers this instance once both ports listen. Its registration is withdrawn first on
+   * shutdown — before draining — so callers stop sending new requests.
+   */
+  register?: (ports: { api: number; admin: number }) => Promise<RegistrationHandle>;
 }
+
+export type { RegistrationHandle, ServiceInstance };
 
 /** This process's identity, shared with the telemetry resource. */
 export function instanceIdentity(): InstanceIdentity {
@@ -36,6 +49,8 @@ export function instanceIdentity(): InstanceIdentity {
 export async function serveUntilSignal(options: ServeOptions): Promise<RunningService> {
   const { settings, logger } = options;
   const identity = instanceIdentity();
+  setTelemetryWarningHandler((message, error) => logger.warn(message, error ? { err: error } : {}));
+  let registration: RegistrationHandle | undefined;
   const admin = resolveAdminToken(settings.adminToken);
   if (admin.generated) {
     process.stderr.write(`ADMIN_TOKEN is not set; this instance's admin token: ${admin.token}\n`);
@@ -59,7 +74,12 @@ export async function serveUntilSignal(options: ServeOptions): Promise<RunningSe
       logger,
       readiness: options.readiness,
       shutdownTimeoutMs: settings.shutdownTimeoutMs,
-      beforeDrain: options.beforeDrain,
+      beforeDrain: [
+        async () => {
+          await registration?.deregister();
+        },
+        ...(options.beforeDrain ?? []),
+      ],
       afterDrain: [...(options.afterDrain ?? []), () => shutdownTelemetry({ timeoutMs: 3000 })],
     });
     logger.info(
@@ -70,6 +90,12 @@ export async function serveUntilSignal(options: ServeOptions): Promise<RunningSe
       },
     );
     exitOnSignals(service, logger);
+    if (options.register) {
+      registration = await options.register({ api: service.apiPort, admin: service.adminPort });
+      logger.info(`${identity.service} registered as ${identity.instanceId}`, {
+        'event.action': 'register',
+      });
+    }
     return service;
   } catch (error) {
     if (isPortInUseError(error)) {

@@ -39,6 +39,8 @@ interface LauncherOptions {
   logsDir: string;
   logLevel: string;
   readyTimeout: number;
+  registry: 'static' | 'etcd';
+  etcdEndpoints: string;
 }
 
 const program = new Command()
@@ -69,6 +71,16 @@ const program = new Command()
       .default('info'),
   )
   .addOption(
+    new Option('--registry <kind>', "service registry: the launcher's static list, or etcd")
+      .choices(['static', 'etcd'])
+      .default('static'),
+  )
+  .option(
+    '--etcd-endpoints <urls>',
+    'etcd client URLs, comma-separated (with --registry etcd)',
+    'http://127.0.0.1:2379',
+  )
+  .addOption(
     new Option('--ready-timeout <ms>', 'how long to wait for every instance to be ready')
       .argParser(count(600_000))
       .default(60_000),
@@ -90,6 +102,8 @@ async function main(): Promise<void> {
     adminToken,
     dataDir,
     logLevel: options.logLevel,
+    registry: options.registry,
+    etcdEndpoints: parseEndpoints(options.etcdEndpoints),
   });
 
   const missing = [preload, ...new Set(plan.map((p) => p.entry))].filter(
@@ -225,6 +239,20 @@ function writeMeshState(
       mode: 0o600,
     },
   );
+}
+
+function parseEndpoints(value: string): string[] {
+  const endpoints = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const endpoint of endpoints) {
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+      fail(`--etcd-endpoints: "${endpoint}" is not an http(s) URL`);
+    }
+  }
+  if (endpoints.length === 0) fail('--etcd-endpoints: give at least one URL');
+  return endpoints;
 }
 
 function fail(message: string): never {

@@ -22,6 +22,9 @@ export interface PlanOptions {
   adminToken: string;
   dataDir: string;
   logLevel: string;
+  /** `static`: the plan itself is the registry, handed to every instance; `etcd`: they register there. */
+  registry: 'static' | 'etcd';
+  etcdEndpoints: readonly string[];
 }
 
 /**
@@ -31,10 +34,12 @@ export interface PlanOptions {
 export function planMesh(options: PlanOptions): InstancePlan[] {
   const { repoRoot, portOffset: offset, host } = options;
   const url = (port: number) => `http://${host}:${port}`;
-  const common = {
+  const common: Record<string, string> = {
     HOST: host,
     ADMIN_TOKEN: options.adminToken,
     LOG_LEVEL: options.logLevel,
+    REGISTRY: options.registry,
+    ...(options.registry === 'etcd' ? { ETCD_ENDPOINTS: options.etcdEndpoints.join(',') } : {}),
   };
   const entry = (app: string) => resolve(repoRoot, 'apps', app, 'dist', 'main.js');
 
@@ -74,7 +79,6 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
         PORT: String(apiPort),
         ADMIN_PORT: String(adminPort),
         DATABASE_PATH: resolve(options.dataDir, 'orders.db'),
-        USER_SERVICE_URLS: users.map((u) => url(u.apiPort)).join(','),
       },
     });
   }
@@ -89,12 +93,16 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
       ...common,
       PORT: String(8080 + offset),
       ADMIN_PORT: String(9464 + offset),
-      USER_SERVICE_URLS: users.map((u) => url(u.apiPort)).join(','),
-      ORDER_SERVICE_URLS: orders.map((o) => url(o.apiPort)).join(','),
     },
   };
 
-  for (const plan of [...users, ...orders, gateway]) {
+  const all = [...users, ...orders, gateway];
+  if (options.registry === 'static') {
+    const registry = staticRegistry(all, url);
+    for (const plan of all) plan.env['STATIC_REGISTRY'] = registry;
+  }
+
+  for (const plan of all) {
     plan.env['OTEL_SERVICE_NAME'] = plan.service;
     plan.env['OTEL_RESOURCE_ATTRIBUTES'] = [
       `service.instance.id=${plan.name}`,
@@ -104,5 +112,24 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
       .join(',');
   }
   // Dependencies first, so each caller finds its upstreams listening.
-  return [...users, ...orders, gateway];
+  return all;
+}
+
+/** The static registry every instance receives: `{ "<service>": [ServiceInstance, …] }` as JSON. */
+function staticRegistry(plans: InstancePlan[], url: (port: number) => string): string {
+  const startedAt = new Date().toISOString();
+  const services: Record<string, unknown[]> = {};
+  for (const plan of plans) {
+    (services[plan.service] ??= []).push({
+      id: plan.name,
+      service: plan.service,
+      url: url(plan.apiPort),
+      adminUrl: url(plan.adminPort),
+      version: '0.1.0',
+      weight: 1,
+      zone: 'local',
+      startedAt,
+    });
+  }
+  return JSON.stringify(services);
 }

@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { REQUEST_ID_HEADER, isHttpError } from '@mesh/service-kit';
-import type { UpstreamClient } from '@mesh/service-kit';
+import { REQUEST_ID_HEADER } from '@mesh/service-kit';
+import type { UpstreamCall, UpstreamResponse } from '@mesh/service-kit';
 import { UserServiceUnavailableError } from './user-directory';
 import type { DirectoryUser, UserDirectory, UserLookupOptions } from './user-directory';
 
 const userBodySchema = z.object({ id: z.string(), name: z.string(), email: z.string() });
 
+/** What the directory needs of its HTTP client: the resilient upstream in production. */
+export interface UserServiceClient {
+  request(call: UpstreamCall): Promise<UpstreamResponse>;
+}
+
 /** {@link UserDirectory} over user-service's `GET /users/:id`. */
 export class HttpUserDirectory implements UserDirectory {
-  readonly #client: UpstreamClient;
+  readonly #client: UserServiceClient;
 
-  constructor(client: UpstreamClient) {
+  constructor(client: UserServiceClient) {
     this.#client = client;
   }
 
@@ -22,11 +27,12 @@ export class HttpUserDirectory implements UserDirectory {
         path: `/users/${encodeURIComponent(id)}`,
         headers: { accept: 'application/json', [REQUEST_ID_HEADER]: options.requestId },
         signal: options.signal,
+        deadline: options.deadline,
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      // UpstreamClient's own errors already say what went wrong (timeout, unreachable).
-      const message = isHttpError(error) ? error.message : 'user-service is unavailable';
+      // The client's own errors already say what went wrong (timeout, unreachable, breaker open).
+      const message = error instanceof Error ? error.message : 'user-service is unavailable';
       throw new UserServiceUnavailableError(message, { cause: error });
     }
 
@@ -34,7 +40,7 @@ export class HttpUserDirectory implements UserDirectory {
       // A 404 for the route itself means a wrong USER_SERVICE_URLS, not a missing user.
       if (errorCode(response.body) !== 'route_not_found') return null;
       throw new UserServiceUnavailableError(
-        'user-service has no GET /users/:id route at the configured URL (USER_SERVICE_URLS)',
+        'user-service has no GET /users/:id route at the registered URL',
       );
     }
     if (response.status !== 200) {

@@ -1,3 +1,5 @@
+import type { Deadline } from '@mesh/resilience';
+
 /** What order-service needs to know about a user. */
 export interface DirectoryUser {
   id: string;
@@ -10,6 +12,8 @@ export interface UserLookupOptions {
   requestId: string;
   /** Aborts the lookup when the caller gives up. */
   signal?: AbortSignal;
+  /** The request's deadline, passed on to user-service. */
+  deadline?: Deadline;
 }
 
 /**

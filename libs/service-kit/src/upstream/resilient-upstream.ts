@@ -1,0 +1,186 @@
+import { trace } from '@opentelemetry/api';
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import {
+  AttemptTimeoutError,
+  DEADLINE_HEADER,
+  Deadline,
+  NoHealthyUpstreamError,
+  deadlinePolicy,
+  formatDeadlineHeader,
+  wrap,
+} from '@mesh/resilience';
+import type { CallGate, Policy, RetryPolicy } from '@mesh/resilience';
+import type { ServiceInstance } from '@mesh/discovery';
+import { HttpError } from '../http-error';
+import { isConnectRefused, isConnectionError } from '../upstream-client';
+import type { UpstreamRequest, UpstreamResponse } from '../upstream-client';
+import type { UpstreamPool } from './upstream-pool';
+
+/** One call through the resilience stack. */
+export interface UpstreamCall extends UpstreamRequest {
+  /** The request's deadline (from the caller); without one the upstream's own default applies. */
+  deadline?: Deadline;
+}
+
+export interface ResilientUpstreamOptions {
+  service: string;
+  pool: UpstreamPool;
+  dispatcher: Dispatcher;
+  attemptTimeoutMs: number;
+  /** Deadline of a call that brings none, ms. */
+  deadlineMs: number;
+  /** Attempts are not started with less than this left, ms. */
+  minAttemptMs: number;
+  /** Retry policies sharing one budget: one for calls safe to repeat, one for the others (retried only when nothing was sent). */
+  retry: { idempotent: RetryPolicy; other: RetryPolicy };
+  /** Circuit breaker or adaptive throttle; none when off. */
+  gate?: CallGate;
+  bulkhead?: Policy;
+}
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** True when sending the request twice is safe: an idempotent method or an `Idempotency-Key`. */
+export function isIdempotent(call: UpstreamRequest): boolean {
+  if (IDEMPOTENT_METHODS.has(call.method.toUpperCase())) return true;
+  return Object.keys(call.headers ?? {}).some((name) => name.toLowerCase() === 'idempotency-key');
+}
+
+/** A 5xx answer: the upstream failed (a 4xx is the request's fault, never the upstream's). */
+export function isFailedResponse(result: unknown): boolean {
+  return (
+    typeof (result as UpstreamResponse | undefined)?.status === 'number' &&
+    (result as UpstreamResponse).status >= 500
+  );
+}
+
+/** A transport failure or timeout of the upstream — what breakers and outlier detection count. */
+export function isUpstreamFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'upstream_unavailable' ||
+    code === 'upstream_timeout' ||
+    code === 'no_healthy_upstream' ||
+    code === 'deadline_exceeded'
+  );
+}
+
+/**
+ * Calls one upstream service through the whole stack, outermost first:
+ * deadline → bulkhead → circuit breaker (or adaptive throttle) → retry within a budget →
+ * balancer over the usable instances (ready, not ejected) → one HTTP attempt with a timeout.
+ * Each retry goes to an instance not tried yet when there is one.
+ */
+export class ResilientUpstream {
+  readonly service: string;
+  readonly #o: ResilientUpstreamOptions;
+
+  constructor(options: ResilientUpstreamOptions) {
+    this.service = options.service;
+    this.#o = options;
+  }
+
+  async request(call: UpstreamCall): Promise<UpstreamResponse> {
+    const deadline = call.deadline ?? Deadline.after(this.#o.deadlineMs);
+    const idempotent = isIdempotent(call);
+    const tried = new Set<string>();
+    const policy = wrap(
+      deadlinePolicy(deadline, { minAttemptMs: this.#o.minAttemptMs, upstream: this.service }),
+      ...(this.#o.bulkhead ? [this.#o.bulkhead] : []),
+      ...(this.#o.gate ? [this.#o.gate] : []),
+    );
+    try {
+      return await policy.execute(
+        (signal) =>
+          (idempotent ? this.#o.retry.idempotent : this.#o.retry.other).execute(
+            (attemptSignal, { attempt }) =>
+              this.#attempt(call, deadline, attemptSignal, attempt, tried),
+            signal,
+            deadline,
+          ),
+        call.signal,
+      );
+    } finally {
+      if (!call.deadline) deadline.dispose();
+    }
+  }
+
+  /** Whether the retry policy may try again after this outcome; see docs/resilience.md. */
+  static shouldRetry(
+    outcome: { ok: boolean; result?: unknown; error?: unknown },
+    idempotent: boolean,
+  ): boolean {
+    if (outcome.ok) return idempotent && isFailedResponse(outcome.result);
+    // Nothing was sent over a refused connection: safe to send elsewhere, even a POST.
+    if (isConnectRefused(outcome.error)) return true;
+    const code = (outcome.error as { code?: unknown } | undefined)?.code;
+    return idempotent && (code === 'upstream_unavailable' || code === 'upstream_timeout');
+  }
+
+  async #attempt(
+    call: UpstreamCall,
+    deadline: Deadline,
+    signal: AbortSignal,
+    attempt: number,
+    tried: Set<string>,
+  ): Promise<UpstreamResponse> {
+    const instance = this.#o.pool.pick(tried);
+    if (!instance) {
+      throw new NoHealthyUpstreamError({ upstream: this.service, retryAfterMs: 1000 });
+    }
+    tried.add(instance.id);
+    trace.getActiveSpan()?.addEvent('mesh.upstream.attempt', {
+      'mesh.upstream': this.service,
+      'mesh.instance.id': instance.id,
+      'mesh.retry.attempt': attempt,
+    });
+    const timeoutMs = Math.max(1, Math.min(this.#o.attemptTimeoutMs, deadline.remainingMs()));
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const done = this.#o.pool.begin(instance);
+    const started = performance.now();
+    try {
+      const response = await request(new URL(call.path, instance.url), {
+        method: call.method as Dispatcher.HttpMethod,
+        headers: { ...call.headers, [DEADLINE_HEADER]: formatDeadlineHeader(deadline) },
+        body: call.body,
+        signal: AbortSignal.any([signal, timeout]),
+        dispatcher: this.#o.dispatcher,
+      });
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const answer = {
+        status: response.statusCode,
+        headers: response.headers,
+        body,
+        instance: instance.id,
+      };
+      done({ latencyMs: performance.now() - started, ok: !isFailedResponse(answer) });
+      return answer;
+    } catch (error) {
+      done({ latencyMs: performance.now() - started, ok: false });
+      throw this.#classify(error, instance, timeout.aborted && !signal.aborted, timeoutMs);
+    }
+  }
+
+  #classify(
+    error: unknown,
+    instance: ServiceInstance,
+    timedOut: boolean,
+    timeoutMs: number,
+  ): unknown {
+    if (timedOut) {
+      return new AttemptTimeoutError({ upstream: this.service, timeoutMs, cause: error });
+    }
+    if (isConnectionError(error)) {
+      return new HttpError(
+        'upstream_unavailable',
+        `${this.service} instance ${instance.id} is unavailable`,
+        {
+          cause: error,
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+    return error;
+  }
+}
