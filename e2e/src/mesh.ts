@@ -22,6 +22,8 @@ export interface RunningMesh {
   instances: MeshInstance[];
   launcherPid: number;
   logsDir: string;
+  /** Where the SQLite files live. */
+  dataDir: string;
   /** Everything the launcher printed so far. */
   output(): string;
   instance(name: string): MeshInstance;
@@ -110,6 +112,7 @@ async function launch(offset: number, options: MeshOptions): Promise<RunningMesh
     instances: state.instances,
     launcherPid: state.launcherPid,
     logsDir,
+    dataDir: join(workDir, 'data'),
     output: () => output,
     instance(name) {
       const found = state.instances.find((i) => i.name === name);

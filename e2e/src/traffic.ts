@@ -111,3 +111,20 @@ export async function seed(
   const { id: orderId } = (await order.json()) as { id: string };
   return { userId, orderId };
 }
+
+/** Sums the samples of a Prometheus counter on an instance's /metrics whose labels include `labels`. */
+export async function counterValue(
+  mesh: RunningMesh,
+  instance: string,
+  metric: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`${mesh.instance(instance).adminUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

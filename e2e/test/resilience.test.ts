@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLog, startMesh } from '../src/mesh';
 import type { RunningMesh } from '../src/mesh';
-import { accessLines, admin, seed, sleep, steadyTraffic } from '../src/traffic';
+import { accessLines, admin, counterValue, seed, sleep, steadyTraffic } from '../src/traffic';
 
 const SLEEP_WINDOW_MS = 1500;
 
