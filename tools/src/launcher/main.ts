@@ -163,16 +163,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const started = Date.now();
-  for (const instance of plan) supervisor.start(instance);
   try {
-    await Promise.all(
-      plan.map((instance) =>
-        waitUntilReady(
-          `http://${options.host}:${instance.apiPort}/health/ready`,
-          options.readyTimeout,
+    // In dependency order — users, then orders, then the gateway — so every caller's first
+    // health check finds its upstreams already listening (what compose's depends_on does).
+    for (const service of ['user-service', 'order-service', 'gateway'] as const) {
+      const wave = plan.filter((instance) => instance.service === service);
+      for (const instance of wave) supervisor.start(instance);
+      await Promise.all(
+        wave.map((instance) =>
+          waitUntilReady(
+            `http://${options.host}:${instance.apiPort}/health/ready`,
+            options.readyTimeout,
+          ),
         ),
-      ),
-    );
+      );
+    }
   } catch (error) {
     process.stderr.write(`launcher: ${error instanceof Error ? error.message : String(error)}\n`);
     stop('start-up failure');
