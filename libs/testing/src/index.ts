@@ -13,6 +13,8 @@ export {
   SPAN_KIND_SERVER,
 } from './otlp-traces';
 export type { ExportedSpan } from './otlp-traces';
+export { requirePostgres, startPostgres } from './postgres-server';
+export type { PostgresServer, StartPostgresOptions } from './postgres-server';
 export { parsePrometheusText, selectSamples } from './prometheus-text';
 export type { Exposition, Sample } from './prometheus-text';
 export { promtoolCheckMetrics } from './promtool';
