@@ -89,6 +89,13 @@ export function errorHandler(logger: Logger) {
       return;
     }
     const httpError = toHttpError(error);
+    if (res.destroyed) {
+      // The client went away (its abort surfaced here): nobody reads this answer, nothing failed.
+      logger.debug(`client went away: ${httpError.message}`, {
+        'http.request.id': requestContext(res).requestId,
+      });
+      return;
+    }
     if (httpError.status >= 500 && httpError.code !== 'injected_fault') {
       const cause = httpError.cause ?? httpError;
       logger.error(httpError.message, {
