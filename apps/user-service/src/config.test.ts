@@ -25,6 +25,59 @@ describe('user-service config', () => {
     expect(config).toMatchObject({ databasePath: '/var/lib/mesh/u.db', sqliteBusyTimeoutMs: 250 });
   });
 
+  it('stores in SQLite unless DATABASE_URL is set', () => {
+    expect(toConfig(parseConfig(userServiceEnvSchema, {})).postgres).toBeUndefined();
+  });
+
+  it('reads PostgreSQL from DATABASE_URL with the pool, timeouts and schema defaults', () => {
+    const url = 'postgres://mesh:secret@db.internal:5432/mesh';
+    expect(toConfig(parseConfig(userServiceEnvSchema, { DATABASE_URL: url })).postgres).toEqual({
+      url,
+      schema: 'user_service',
+      poolSize: 10,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 2000,
+    });
+    const tuned = toConfig(
+      parseConfig(userServiceEnvSchema, {
+        DATABASE_URL: url,
+        DB_SCHEMA: 'users_a',
+        DB_POOL_SIZE: '4',
+        DB_STATEMENT_TIMEOUT_MS: '800',
+        DB_CONNECT_TIMEOUT_MS: '300',
+      }),
+    );
+    expect(tuned.postgres).toEqual({
+      url,
+      schema: 'users_a',
+      poolSize: 4,
+      statementTimeoutMs: 800,
+      connectTimeoutMs: 300,
+    });
+  });
+
+  it('refuses a DATABASE_URL that is not postgres:// and bad DB_* values, naming each', () => {
+    const problems = (() => {
+      try {
+        parseConfig(userServiceEnvSchema, {
+          DATABASE_URL: 'mysql://x@y/z',
+          DB_SCHEMA: 'Users; DROP',
+          DB_POOL_SIZE: '0',
+          DB_STATEMENT_TIMEOUT_MS: 'long',
+        });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'DB_POOL_SIZE',
+      'DB_SCHEMA',
+      'DB_STATEMENT_TIMEOUT_MS',
+    ]);
+  });
+
   it('lists every bad variable at once', () => {
     const parse = () =>
       parseConfig(userServiceEnvSchema, {

@@ -10,25 +10,31 @@ import {
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { toConfig, userServiceEnvSchema } from './config';
-import { SqliteUserRepository } from './storage/sqlite-user-repository';
+import { openUserRepository } from './storage/open-user-repository';
+import type { OpenedUserStore, UserStoreSettings } from './storage/open-user-repository';
 
 async function main(): Promise<void> {
   const config = toConfig(loadConfigOrExit(userServiceEnvSchema, process.env));
   const logger = createLogger({ level: config.logLevel });
 
-  let users: SqliteUserRepository;
+  const store: UserStoreSettings = config.postgres
+    ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'user-service' } }
+    : {
+        kind: 'sqlite',
+        sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
+      };
+  let opened: OpenedUserStore;
   try {
-    users = SqliteUserRepository.open({
-      path: config.databasePath,
-      busyTimeoutMs: config.sqliteBusyTimeoutMs,
-    });
+    opened = await openUserRepository(store, logger);
   } catch (error) {
-    logger.error(`cannot open the database at ${config.databasePath} (DATABASE_PATH)`, {
-      err: error as Error,
-    });
+    const where = config.postgres
+      ? `PostgreSQL (DATABASE_URL, schema ${config.postgres.schema})`
+      : `${config.databasePath} (DATABASE_PATH)`;
+    logger.error(`cannot open the database at ${where}`, { err: error as Error });
     process.exitCode = 1;
     return;
   }
+  const users = opened.repository;
 
   const readiness = new Readiness();
   readiness.addCheck('database', () => users.ping());
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     logger,
     readiness,
     chaos,
-    status: () => ({ database: { path: config.databasePath } }),
+    status: () => ({ database: opened.status() }),
     register: (ports) =>
       registry.register(selfInstance(config.discovery, instanceIdentity(), ports)),
     afterDrain: [() => users.close(), () => registry.close()],

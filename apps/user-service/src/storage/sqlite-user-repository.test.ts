@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeUserRepositoryContract } from '../../test/contracts/user-repository-contract';
-import { isDatabaseUnavailableError } from './sqlite-database';
+import { isDatabaseUnavailableError } from './database-unavailable-error';
 import { SqliteUserRepository } from './sqlite-user-repository';
 import { isDuplicateEmailError } from './user-repository';
 

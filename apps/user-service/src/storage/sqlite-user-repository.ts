@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import { ATTR_USER_ID } from '@mesh/telemetry';
 import type { KeysetPage } from '../pagination';
 import type { User } from '../user';
-import { USER_SCHEMA_SQL } from './schema';
+import { migrationsDir, readMigrations } from './migrations';
 import { classifySqliteError, isUniqueViolation, openSqliteDatabase } from './sqlite-database';
 import type { SqliteOpenOptions } from './sqlite-database';
+import { migrateSqlite } from './sqlite-migrate';
 import { DuplicateEmailError } from './user-repository';
 import type { UserRepository } from './user-repository';
 import { withStorageSpan } from './storage-span';
@@ -41,11 +42,11 @@ export class SqliteUserRepository implements UserRepository {
     this.#ping = db.prepare('SELECT 1 AS ok');
   }
 
-  /** Opens (and creates when missing) the database file and its schema. */
+  /** Opens (and creates when missing) the database file, and applies the pending migrations. */
   static open(options: SqliteOpenOptions): SqliteUserRepository {
     const db = openSqliteDatabase(options);
     try {
-      db.exec(USER_SCHEMA_SQL);
+      migrateSqlite(db, readMigrations(migrationsDir('sqlite')));
       return new SqliteUserRepository(db);
     } catch (error) {
       db.close();

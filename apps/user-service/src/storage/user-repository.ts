@@ -1,7 +1,7 @@
 import type { KeysetPage } from '../pagination';
 import type { User } from '../user';
 
-/** Where users live. Implementations: {@link SqliteUserRepository}; PostgreSQL later, same contract. */
+/** Where users live. Implementations: {@link SqliteUserRepository} and {@link PgUserRepository}, one contract. */
 export interface UserRepository {
   /** Stores a new user; rejects with {@link DuplicateEmailError} when the email is taken. */
   insert(user: User): Promise<void>;

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrationsDir, readMigrations } from './migrations';
+import { migrateSqlite } from './sqlite-migrate';
+
+const dir = mkdtempSync(join(tmpdir(), 'sqlite-migrate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const migrations = readMigrations(migrationsDir('sqlite'));
+
+describe('migrateSqlite', () => {
+  it('applies the migrations once per file, whichever connection comes first', () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const a = new Database(path);
+    const b = new Database(path);
+    try {
+      expect(migrateSqlite(a, migrations)).toEqual(migrations.map((m) => m.name));
+      expect(migrateSqlite(b, migrations)).toEqual([]);
+      const recorded = b.prepare('SELECT name FROM schema_migrations ORDER BY version').all();
+      expect(recorded).toEqual(migrations.map((m) => ({ name: m.name })));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('adopts a file created before migrations were recorded, keeping its rows', () => {
+    const db = new Database(join(dir, `${randomUUID()}.db`));
+    try {
+      db.exec(`CREATE TABLE users (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`);
+      db.exec(
+        `INSERT INTO users (id, name, email, created_at) VALUES ('u1', 'Ada', 'a@b.co', 'now')`,
+      );
+      migrateSqlite(db, migrations);
+      expect(db.prepare('SELECT name FROM users').all()).toEqual([{ name: 'Ada' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({
+        n: migrations.length,
+      });
+    } finally {
+      db.close();
+    }
+  });
+});
