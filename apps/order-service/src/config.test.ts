@@ -51,6 +51,56 @@ describe('order-service config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  const registry = { STATIC_REGISTRY: JSON.stringify({ 'user-service': [userInstance] }) };
+
+  it('stores in SQLite unless DATABASE_URL is set, and keeps keys 24 h, cleaned every minute', () => {
+    const config = toConfig(parseConfig(orderServiceEnvSchema, registry));
+    expect(config.postgres).toBeUndefined();
+    expect(config.idempotencyRetentionMs).toBe(86_400_000);
+    expect(config.idempotencyCleanupIntervalMs).toBe(60_000);
+  });
+
+  it('reads PostgreSQL from DATABASE_URL with the pool, timeouts and schema defaults', () => {
+    const url = 'postgresql://orders:secret@db.internal/orders';
+    const config = toConfig(
+      parseConfig(orderServiceEnvSchema, {
+        ...registry,
+        DATABASE_URL: url,
+        DB_POOL_SIZE: '25',
+        IDEMPOTENCY_RETENTION_MS: '3600000',
+        IDEMPOTENCY_CLEANUP_INTERVAL_MS: '5000',
+      }),
+    );
+    expect(config.postgres).toEqual({
+      url,
+      schema: 'order_service',
+      poolSize: 25,
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 2000,
+    });
+    expect(config.idempotencyRetentionMs).toBe(3_600_000);
+    expect(config.idempotencyCleanupIntervalMs).toBe(5000);
+  });
+
+  it('refuses a DATABASE_URL that is not postgres:// and bad DB_* and IDEMPOTENCY_* values', () => {
+    expect(
+      problemsOf({
+        ...registry,
+        DATABASE_URL: 'sqlite:///tmp/x.db',
+        DB_SCHEMA: 'public.orders',
+        DB_CONNECT_TIMEOUT_MS: '0',
+        IDEMPOTENCY_RETENTION_MS: '-5',
+        IDEMPOTENCY_CLEANUP_INTERVAL_MS: 'often',
+      }),
+    ).toEqual([
+      'DATABASE_URL',
+      'DB_CONNECT_TIMEOUT_MS',
+      'DB_SCHEMA',
+      'IDEMPOTENCY_CLEANUP_INTERVAL_MS',
+      'IDEMPOTENCY_RETENTION_MS',
+    ]);
+  });
+
   it('lists every bad variable at once', () => {
     expect(
       problemsOf({

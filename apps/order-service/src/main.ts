@@ -13,26 +13,41 @@ import {
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { orderServiceEnvSchema, toConfig } from './config';
-import { SqliteOrderRepository } from './storage/sqlite-order-repository';
+import { IdempotencyKeyCleanup } from './storage/idempotency-key-cleanup';
+import { openOrderRepository } from './storage/open-order-repository';
+import type { OpenedOrderStore, OrderStoreSettings } from './storage/open-order-repository';
 import { HttpUserDirectory } from './users/http-user-directory';
 
 async function main(): Promise<void> {
   const config = toConfig(loadConfigOrExit(orderServiceEnvSchema, process.env));
   const logger = createLogger({ level: config.logLevel });
 
-  let orders: SqliteOrderRepository;
+  const store: OrderStoreSettings = config.postgres
+    ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'order-service' } }
+    : {
+        kind: 'sqlite',
+        sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
+      };
+  let opened: OpenedOrderStore;
   try {
-    orders = SqliteOrderRepository.open({
-      path: config.databasePath,
-      busyTimeoutMs: config.sqliteBusyTimeoutMs,
-    });
+    opened = await openOrderRepository(store, logger);
   } catch (error) {
-    logger.error(`cannot open the database at ${config.databasePath} (DATABASE_PATH)`, {
-      err: error as Error,
-    });
+    const where = config.postgres
+      ? `PostgreSQL (DATABASE_URL, schema ${config.postgres.schema})`
+      : `${config.databasePath} (DATABASE_PATH)`;
+    logger.error(`cannot open the database at ${where}`, { err: error as Error });
     process.exitCode = 1;
     return;
   }
+  const orders = opened.repository;
+  const keyCleanup = new IdempotencyKeyCleanup({
+    orders,
+    retentionMs: config.idempotencyRetentionMs,
+    intervalMs: config.idempotencyCleanupIntervalMs,
+    onError: (error) =>
+      logger.warn('expired idempotency keys not cleaned up this time', { err: error as Error }),
+  });
+  keyCleanup.start();
 
   const registry = createRegistry(config.discovery, (event) =>
     logger.info(`registry: ${event.type}`, { 'mesh.event': event }),
@@ -67,7 +82,7 @@ async function main(): Promise<void> {
     readiness,
     chaos,
     status: () => ({
-      database: { path: config.databasePath },
+      database: opened.status(),
       upstreams: [userService.status()],
     }),
     register: (ports) =>
@@ -76,6 +91,7 @@ async function main(): Promise<void> {
       () => userService.stop(),
       () => discovery.stop(),
       () => dispatcher.close(),
+      () => keyCleanup.stop(),
       () => orders.close(),
     ],
   });

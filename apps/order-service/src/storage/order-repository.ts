@@ -17,11 +17,12 @@ export type CreateOrderResult =
   | { outcome: 'replayed'; order: Order }
   | { outcome: 'key_reused' };
 
-/** Where orders live. Implementations: {@link SqliteOrderRepository}; PostgreSQL later, same contract. */
+/** Where orders live. Implementations: {@link SqliteOrderRepository} and {@link PgOrderRepository}, one contract. */
 export interface OrderRepository {
   /**
    * Stores `order` with its items in one transaction. With `idempotency`, at most one order is
-   * ever stored per key, even when several creates with that key race.
+   * ever stored per key, even when several creates with that key race (on several instances);
+   * the key is remembered from `order.createdAt` on.
    */
   create(order: Order, idempotency?: IdempotencyRecord): Promise<CreateOrderResult>;
   /** The order stored under an idempotency key, with the hash of the body that created it. */
@@ -32,6 +33,11 @@ export interface OrderRepository {
     userId: string,
     options: { limit: number; after?: number },
   ): Promise<KeysetPage<Order>>;
+  /**
+   * Forgets at most `limit` idempotency keys stored before `before` (their orders stay) and
+   * resolves with how many it forgot. A later create with a forgotten key stores a new order.
+   */
+  deleteExpiredIdempotencyKeys(before: Date, limit: number): Promise<number>;
   /** Resolves true when the store answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

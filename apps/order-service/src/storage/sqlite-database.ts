@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { DatabaseUnavailableError } from './database-unavailable-error';
 
 export interface SqliteOpenOptions {
   /** File to open (created when missing, with its parent directory), or `:memory:`. */
@@ -29,15 +30,6 @@ export function openSqliteDatabase(options: SqliteOpenOptions): Database.Databas
   return db;
 }
 
-/** True when `error` is SQLite refusing a row because of a UNIQUE constraint on `table.column`. */
-export function isUniqueViolation(error: unknown, table: string, column: string): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(`${table}.${column}`)
-  );
-}
-
 const UNAVAILABLE_CODES = [
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
@@ -45,24 +37,6 @@ const UNAVAILABLE_CODES = [
   'SQLITE_CANTOPEN',
   'SQLITE_FULL',
 ];
-
-/**
- * The storage cannot serve right now (locked past the busy timeout, I/O failure, closed).
- * Its `code` maps to 503 `database_unavailable` with `Retry-After` in service-kit's error table.
- */
-export class DatabaseUnavailableError extends Error {
-  readonly code = 'database_unavailable';
-  readonly retryAfterMs = 1000;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
-
-export function isDatabaseUnavailableError(error: unknown): error is DatabaseUnavailableError {
-  return error instanceof DatabaseUnavailableError;
-}
 
 /** Turns the SQLite failures that are about availability (not about the query) into {@link DatabaseUnavailableError}. */
 export function classifySqliteError(error: unknown): unknown {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeOrderRepositoryContract } from '../../test/contracts/order-repository-contract';
 import type { Order } from '../order';
-import { isDatabaseUnavailableError } from './sqlite-database';
+import { isDatabaseUnavailableError } from './database-unavailable-error';
 import { SqliteOrderRepository } from './sqlite-order-repository';
 
 const dir = mkdtempSync(join(tmpdir(), 'order-repo-'));

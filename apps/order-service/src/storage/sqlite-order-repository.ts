@@ -2,10 +2,11 @@ import type Database from 'better-sqlite3';
 import { ATTR_ORDER_ID, ATTR_USER_ID } from '@mesh/telemetry';
 import type { Order, OrderItem } from '../order';
 import type { KeysetPage } from '../pagination';
+import { migrationsDir, readMigrations } from './migrations';
 import type { CreateOrderResult, IdempotencyRecord, OrderRepository } from './order-repository';
-import { ORDER_SCHEMA_SQL } from './schema';
-import { classifySqliteError, isUniqueViolation, openSqliteDatabase } from './sqlite-database';
+import { classifySqliteError, openSqliteDatabase } from './sqlite-database';
 import type { SqliteOpenOptions } from './sqlite-database';
+import { migrateSqlite } from './sqlite-migrate';
 import { withStorageSpan } from './storage-span';
 
 interface OrderRow {
@@ -14,7 +15,10 @@ interface OrderRow {
   user_id: string;
   total: number;
   created_at: string;
-  request_hash: string | null;
+}
+
+interface KeyedOrderRow extends OrderRow {
+  request_hash: string;
 }
 
 interface ItemRow {
@@ -24,63 +28,92 @@ interface ItemRow {
   unit_price: number;
 }
 
-const ORDER_COLUMNS = 'seq, id, user_id, total, created_at, request_hash';
+const ORDER_COLUMNS = 'o.seq, o.id, o.user_id, o.total, o.created_at';
 
 /** {@link OrderRepository} on an embedded SQLite file; several processes may open the same file. */
 export class SqliteOrderRepository implements OrderRepository {
   readonly #db: Database.Database;
+  readonly #insertKey: Database.Statement<[Record<string, unknown>]>;
   readonly #insertOrder: Database.Statement<[Record<string, unknown>]>;
   readonly #insertItem: Database.Statement<[Record<string, unknown>]>;
   readonly #byId: Database.Statement<[string], OrderRow>;
-  readonly #byKey: Database.Statement<[string], OrderRow>;
+  readonly #byKey: Database.Statement<[string], KeyedOrderRow>;
   readonly #pageOfUser: Database.Statement<[string, number, number], OrderRow>;
   readonly #itemsOf: Database.Statement<[string], ItemRow>;
+  readonly #deleteExpiredKeys: Database.Statement<[string, number]>;
   readonly #ping: Database.Statement<[], { ok: number }>;
-  readonly #insertTransaction: Database.Transaction<
-    (order: Order, idempotency?: IdempotencyRecord) => void
+  readonly #createTransaction: Database.Transaction<
+    (order: Order, idempotency?: IdempotencyRecord) => CreateOrderResult
   >;
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.#insertKey = db.prepare(
+      `INSERT INTO idempotency_keys (key, request_hash, order_id, created_at)
+       VALUES (@key, @requestHash, @orderId, @createdAt) ON CONFLICT (key) DO NOTHING`,
+    );
     this.#insertOrder = db.prepare(
-      `INSERT INTO orders (id, user_id, total, created_at, idempotency_key, request_hash)
-       VALUES (@id, @userId, @total, @createdAt, @idempotencyKey, @requestHash)`,
+      `INSERT INTO orders (id, user_id, total, created_at)
+       VALUES (@id, @userId, @total, @createdAt)`,
     );
     this.#insertItem = db.prepare(
       `INSERT INTO order_items (order_id, line, sku, quantity, unit_price)
        VALUES (@orderId, @line, @sku, @quantity, @unitPrice)`,
     );
-    this.#byId = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`);
-    this.#byKey = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE idempotency_key = ?`);
+    this.#byId = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = ?`);
+    this.#byKey = db.prepare(
+      `SELECT ${ORDER_COLUMNS}, k.request_hash FROM idempotency_keys k
+       JOIN orders o ON o.id = k.order_id WHERE k.key = ?`,
+    );
     this.#pageOfUser = db.prepare(
-      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.user_id = ? AND o.seq > ? ORDER BY o.seq LIMIT ?`,
     );
     // The items of several orders in one query: the ids come as one JSON array.
     this.#itemsOf = db.prepare(
       `SELECT order_id, sku, quantity, unit_price FROM order_items
        WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, line`,
     );
+    this.#deleteExpiredKeys = db.prepare(
+      `DELETE FROM idempotency_keys WHERE key IN (
+         SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+    );
     this.#ping = db.prepare('SELECT 1 AS ok');
-    this.#insertTransaction = db.transaction((order: Order, idempotency?: IdempotencyRecord) => {
-      this.#insertOrder.run({
-        id: order.id,
-        userId: order.userId,
-        total: order.total,
-        createdAt: order.createdAt,
-        idempotencyKey: idempotency?.key ?? null,
-        requestHash: idempotency?.requestHash ?? null,
-      });
-      order.items.forEach((item, line) =>
-        this.#insertItem.run({ orderId: order.id, line, ...item }),
-      );
-    });
+    this.#createTransaction = db.transaction(
+      (order: Order, idempotency?: IdempotencyRecord): CreateOrderResult => {
+        if (idempotency) {
+          const { changes } = this.#insertKey.run({
+            ...idempotency,
+            orderId: order.id,
+            createdAt: order.createdAt,
+          });
+          if (changes === 0) {
+            // The key is taken by a committed create (this transaction holds the write lock).
+            const stored = this.#findByKey(idempotency.key);
+            if (!stored) throw new Error(`idempotency key ${idempotency.key} has no order`);
+            return stored.requestHash === idempotency.requestHash
+              ? { outcome: 'replayed', order: stored.order }
+              : { outcome: 'key_reused' };
+          }
+        }
+        this.#insertOrder.run({
+          id: order.id,
+          userId: order.userId,
+          total: order.total,
+          createdAt: order.createdAt,
+        });
+        order.items.forEach((item, line) =>
+          this.#insertItem.run({ orderId: order.id, line, ...item }),
+        );
+        return { outcome: 'created', order };
+      },
+    );
   }
 
-  /** Opens (and creates when missing) the database file and its schema. */
+  /** Opens (and creates when missing) the database file, and applies the pending migrations. */
   static open(options: SqliteOpenOptions): SqliteOrderRepository {
     const db = openSqliteDatabase(options);
     try {
-      db.exec(ORDER_SCHEMA_SQL);
+      migrateSqlite(db, readMigrations(migrationsDir('sqlite')));
       return new SqliteOrderRepository(db);
     } catch (error) {
       db.close();
@@ -91,22 +124,9 @@ export class SqliteOrderRepository implements OrderRepository {
   create(order: Order, idempotency?: IdempotencyRecord): Promise<CreateOrderResult> {
     return this.#call(
       'INSERT',
-      (): CreateOrderResult => {
-        try {
-          // IMMEDIATE takes the write lock first, so a second process waits (busy timeout)
-          // instead of failing when it would upgrade a read lock.
-          this.#insertTransaction.immediate(order, idempotency);
-          return { outcome: 'created', order };
-        } catch (error) {
-          if (!idempotency || !isUniqueViolation(error, 'orders', 'idempotency_key')) throw error;
-          // Someone stored this key first (perhaps a moment ago, in another process): answer with theirs.
-          const stored = this.#findByKey(idempotency.key);
-          if (!stored) throw error;
-          return stored.requestHash === idempotency.requestHash
-            ? { outcome: 'replayed', order: stored.order }
-            : { outcome: 'key_reused' };
-        }
-      },
+      // IMMEDIATE takes the write lock first, so a second process waits (busy timeout) instead
+      // of failing when it would upgrade a read lock.
+      () => this.#createTransaction.immediate(order, idempotency),
       { [ATTR_ORDER_ID]: order.id, [ATTR_USER_ID]: order.userId },
     );
   }
@@ -146,6 +166,15 @@ export class SqliteOrderRepository implements OrderRepository {
     );
   }
 
+  deleteExpiredIdempotencyKeys(before: Date, limit: number): Promise<number> {
+    return this.#call(
+      'DELETE',
+      () => this.#deleteExpiredKeys.run(before.toISOString(), limit).changes,
+      {},
+      'idempotency_keys',
+    );
+  }
+
   ping(): Promise<boolean> {
     return this.#call('SELECT', () => this.#ping.get() !== undefined);
   }
@@ -156,7 +185,7 @@ export class SqliteOrderRepository implements OrderRepository {
 
   #findByKey(key: string): { order: Order; requestHash: string } | null {
     const row = this.#byKey.get(key);
-    if (!row?.request_hash) return null;
+    if (!row) return null;
     return { order: this.#withItems([row])[0] as Order, requestHash: row.request_hash };
   }
 
@@ -177,8 +206,13 @@ export class SqliteOrderRepository implements OrderRepository {
     }));
   }
 
-  #call<T>(operation: string, fn: () => T, attributes: Record<string, string> = {}): Promise<T> {
-    return withStorageSpan({ operation, collection: 'orders', attributes }, () => {
+  #call<T>(
+    operation: string,
+    fn: () => T,
+    attributes: Record<string, string> = {},
+    collection = 'orders',
+  ): Promise<T> {
+    return withStorageSpan({ operation, collection, attributes }, () => {
       try {
         return fn();
       } catch (error) {

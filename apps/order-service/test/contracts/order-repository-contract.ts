@@ -134,6 +134,57 @@ export function describeOrderRepositoryContract(
       expect(second.next).toBeNull();
     });
 
+    it('stores one order when ten creates with one key race, and answers each with it', async () => {
+      const attempts = Array.from({ length: 10 }, (_, i) => anOrder(ALICE, i));
+      const results = await Promise.all(
+        attempts.map((order) => repo.create(order, { key: 'raced', requestHash: 'h' })),
+      );
+      const created = results.filter((r) => r.outcome === 'created');
+      expect(created).toHaveLength(1);
+      const winner = (created[0] as { order: Order }).order;
+      expect(results.filter((r) => r.outcome === 'replayed')).toHaveLength(9);
+      expect(new Set(results.map((r) => (r as { order: Order }).order.id))).toEqual(
+        new Set([winner.id]),
+      );
+      expect((await repo.listByUser(ALICE, { limit: 20 })).items).toEqual([winner]);
+    });
+
+    it('forgets the keys stored before the cut-off and keeps their orders; a forgotten key stores anew', async () => {
+      const old = anOrder(ALICE, 1);
+      const recent = anOrder(ALICE, 30);
+      await repo.create(old, { key: 'old', requestHash: 'h' });
+      await repo.create(recent, { key: 'recent', requestHash: 'h' });
+
+      const cutOff = new Date(Date.UTC(2025, 0, 1, 0, 0, 10));
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 100)).toBe(1);
+      expect(await repo.findByIdempotencyKey('old')).toBeNull();
+      expect(await repo.findById(old.id)).toEqual(old);
+      expect(await repo.findByIdempotencyKey('recent')).toEqual({
+        order: recent,
+        requestHash: 'h',
+      });
+
+      const again = anOrder(ALICE, 40);
+      expect(await repo.create(again, { key: 'old', requestHash: 'other' })).toEqual({
+        outcome: 'created',
+        order: again,
+      });
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 100)).toBe(0);
+    });
+
+    it('forgets at most the given number of keys a call, the oldest first', async () => {
+      for (let i = 0; i < 5; i++)
+        await repo.create(anOrder(BOB, i), { key: `k-${i}`, requestHash: 'h' });
+      const cutOff = new Date(Date.UTC(2025, 0, 2));
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 2)).toBe(2);
+      expect(await repo.findByIdempotencyKey('k-0')).toBeNull();
+      expect(await repo.findByIdempotencyKey('k-1')).toBeNull();
+      expect(await repo.findByIdempotencyKey('k-2')).not.toBeNull();
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 2)).toBe(2);
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 2)).toBe(1);
+      expect(await repo.deleteExpiredIdempotencyKeys(cutOff, 2)).toBe(0);
+    });
+
     it('answers a ping while open', async () => {
       expect(await repo.ping()).toBe(true);
     });
