@@ -72,6 +72,11 @@ describe('resilience under injected faults', () => {
   });
 
   it('with one of two order-service instances failing half its calls, no client GET fails', async () => {
+    const retries = () =>
+      counterValue(mesh, 'gateway', 'mesh_retry_attempts_total', {
+        mesh_upstream: 'order-service',
+      });
+    const retriesBefore = await retries();
     await admin(mesh, 'order-service-1', 'POST', '/admin/chaos', {
       errorRate: 0.5,
       errorStatus: 500,
@@ -81,6 +86,10 @@ describe('resilience under injected faults', () => {
     const result = await traffic.stop();
     await admin(mesh, 'order-service-1', 'DELETE', '/admin/chaos');
     expect(result.failed).toEqual([]);
+    // Failures were retried, within the budget: 20 % of requests plus 10/s over the 10 s window.
+    const made = (await retries()) - retriesBefore;
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThanOrEqual(0.2 * result.sent + 100);
   });
 
   it('an upstream slower than the deadline answers 504 near the deadline; downstream sees a shrinking budget', async () => {
