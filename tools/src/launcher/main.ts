@@ -41,6 +41,15 @@ interface LauncherOptions {
   readyTimeout: number;
   registry: 'static' | 'etcd';
   etcdEndpoints: string;
+  database?: string;
+}
+
+/** `--database`: a postgres:// URL, checked before anything starts. */
+function databaseUrl(value: string): string {
+  if (!URL.canParse(value) || !/^postgres(ql)?:$/.test(new URL(value).protocol)) {
+    throw new InvalidArgumentError('must be a postgres:// URL, e.g. postgres://user:pw@host/db');
+  }
+  return value;
 }
 
 const program = new Command()
@@ -64,6 +73,12 @@ const program = new Command()
   .option('--host <address>', 'address every service listens on', '127.0.0.1')
   .option('--json', 'print the raw JSON log lines instead of the readable view', false)
   .option('--data-dir <dir>', 'where the SQLite files live', 'data')
+  .addOption(
+    new Option(
+      '--database <url>',
+      'PostgreSQL for user-service and order-service (DATABASE_URL) instead of SQLite files',
+    ).argParser(databaseUrl),
+  )
   .option('--logs-dir <dir>', 'where each instance writes <instance>.ndjson', 'logs')
   .addOption(
     new Option('--log-level <level>', 'LOG_LEVEL of every service')
@@ -101,6 +116,7 @@ async function main(): Promise<void> {
     host: options.host,
     adminToken,
     dataDir,
+    ...(options.database === undefined ? {} : { databaseUrl: options.database }),
     logLevel: options.logLevel,
     registry: options.registry,
     etcdEndpoints: parseEndpoints(options.etcdEndpoints),

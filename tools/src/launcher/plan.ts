@@ -21,6 +21,12 @@ export interface PlanOptions {
   host: string;
   adminToken: string;
   dataDir: string;
+  /**
+   * PostgreSQL URL handed to user-service and order-service as `DATABASE_URL`; both may share one
+   * database, as each keeps its tables in a schema of its own. Without it they use SQLite files
+   * in `dataDir`.
+   */
+  databaseUrl?: string;
   logLevel: string;
   /** `static`: the plan itself is the registry, handed to every instance; `etcd`: they register there. */
   registry: 'static' | 'etcd';
@@ -42,6 +48,10 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
     ...(options.registry === 'etcd' ? { ETCD_ENDPOINTS: options.etcdEndpoints.join(',') } : {}),
   };
   const entry = (app: string) => resolve(repoRoot, 'apps', app, 'dist', 'main.js');
+  const storage = (sqliteFile: string): Record<string, string> =>
+    options.databaseUrl === undefined
+      ? { DATABASE_PATH: resolve(options.dataDir, sqliteFile) }
+      : { DATABASE_URL: options.databaseUrl };
 
   const users: InstancePlan[] = [];
   for (let i = 1; i <= options.userInstances; i++) {
@@ -58,7 +68,7 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
         ...common,
         PORT: String(apiPort),
         ADMIN_PORT: String(adminPort),
-        DATABASE_PATH: resolve(options.dataDir, 'users.db'),
+        ...storage('users.db'),
       },
     });
   }
@@ -78,7 +88,7 @@ export function planMesh(options: PlanOptions): InstancePlan[] {
         ...common,
         PORT: String(apiPort),
         ADMIN_PORT: String(adminPort),
-        DATABASE_PATH: resolve(options.dataDir, 'orders.db'),
+        ...storage('orders.db'),
       },
     });
   }
