@@ -3,9 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChaosController, Readiness, UpstreamClient } from '@mesh/service-kit';
+import { ChaosController, Readiness } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from '../src/app';
+import { staticUpstream } from './support/static-upstream';
+import type { StaticUpstream } from './support/static-upstream';
 
 const silent = createLogger({
   level: 'error',
@@ -13,7 +15,9 @@ const silent = createLogger({
 });
 
 const servers: Server[] = [];
+const upstreams: StaticUpstream[] = [];
 afterEach(async () => {
+  // Servers first: cutting their connections ends any call still waiting on them.
   await Promise.all(
     servers.splice(0).map(
       (server) =>
@@ -23,6 +27,7 @@ afterEach(async () => {
         }),
     ),
   );
+  await Promise.all(upstreams.splice(0).map((upstream) => upstream.close()));
 });
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
@@ -32,7 +37,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A fake upstream that records what it received and answers as told. */
+/** A fake upstream that records what it received and answers as told; it is always ready. */
 async function fakeUpstream(answer: {
   status: number;
   body: unknown;
@@ -45,6 +50,10 @@ async function fakeUpstream(answer: {
     body: string;
   }[] = [];
   const url = await listen((req, res) => {
+    if (req.url === '/health/ready') {
+      res.writeHead(200).end();
+      return;
+    }
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -56,7 +65,11 @@ async function fakeUpstream(answer: {
   return { url, received };
 }
 
-async function gateway(users: string[], orders: string[], attemptTimeoutMs = 2000) {
+/** The gateway over real resilient upstreams; `env` sets upstream variables as {@link staticUpstream}. */
+async function gateway(users: string[], orders: string[], env: Record<string, string> = {}) {
+  const usersUpstream = await staticUpstream('user-service', users, env);
+  const ordersUpstream = await staticUpstream('order-service', orders, env);
+  upstreams.push(usersUpstream, ordersUpstream);
   const app = createApp({
     logger: silent,
     readiness: new Readiness(),
@@ -72,10 +85,7 @@ async function gateway(users: string[], orders: string[], attemptTimeoutMs = 200
       maxClients: 1,
       idleTtlMs: 1,
     },
-    upstreams: {
-      users: new UpstreamClient({ service: 'user-service', urls: users, attemptTimeoutMs }),
-      orders: new UpstreamClient({ service: 'order-service', urls: orders, attemptTimeoutMs }),
-    },
+    upstreams: { users: usersUpstream.client, orders: ordersUpstream.client },
   });
   return listen(app);
 }
@@ -136,17 +146,19 @@ describe('gateway', () => {
     );
   });
 
-  it('moves on to the next instance when one refuses the connection', async () => {
+  it('answers every request when one instance refuses connections', async () => {
     const closed = await listen(() => undefined);
     servers.pop()?.close();
     const users = await fakeUpstream({ status: 200, body: { id: 'u1' } });
+    // The health checks take the closed instance out of rotation; until they report, an attempt
+    // it refuses is sent to the other instance.
     const url = await gateway([closed, users.url], [users.url]);
     for (let i = 0; i < 4; i++) expect((await fetch(`${url}/api/users/u1`)).status).toBe(200);
   });
 
   it('answers 504 upstream_timeout when the upstream does not answer within the attempt timeout', async () => {
     const hanging = await listen(() => undefined);
-    const url = await gateway([hanging], [hanging], 200);
+    const url = await gateway([hanging], [hanging], { ATTEMPT_TIMEOUT_MS: '200' });
     const response = await fetch(`${url}/api/users/1`);
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(

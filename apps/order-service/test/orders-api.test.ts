@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChaosController, Readiness, UpstreamClient } from '@mesh/service-kit';
+import { ChaosController, Readiness } from '@mesh/service-kit';
 import { createApp } from '../src/app';
 import type { Order } from '../src/order';
 import { SqliteOrderRepository } from '../src/storage/sqlite-order-repository';
@@ -13,6 +13,7 @@ import { deadUrl, startFakeUserService } from './support/fake-user-service';
 import type { FakeUser, FakeUserService } from './support/fake-user-service';
 import { listen } from './support/http-server';
 import type { TestServer } from './support/http-server';
+import { staticUpstream } from './support/static-upstream';
 import { testLogger } from './support/test-logger';
 
 const BODY_LIMIT_BYTES = 8192;
@@ -34,13 +35,10 @@ interface OrderService {
 /** order-service through `createApp` on a real port, on a fresh SQLite file, calling user-service at `userServiceUrls`. */
 async function startOrderService(userServiceUrls: string[]): Promise<OrderService> {
   const orders = SqliteOrderRepository.open({ path: join(dir, `${randomUUID()}.db`) });
-  const users = new HttpUserDirectory(
-    new UpstreamClient({
-      service: 'user-service',
-      urls: userServiceUrls,
-      attemptTimeoutMs: USER_SERVICE_TIMEOUT_MS,
-    }),
-  );
+  const userService = await staticUpstream('user-service', userServiceUrls, {
+    ATTEMPT_TIMEOUT_MS: String(USER_SERVICE_TIMEOUT_MS),
+  });
+  const users = new HttpUserDirectory(userService.client);
   const logs = testLogger();
   const app = createApp({
     logger: logs.logger,
@@ -57,6 +55,7 @@ async function startOrderService(userServiceUrls: string[]): Promise<OrderServic
     logs,
     close: async () => {
       await server.close();
+      await userService.close();
       await orders.close();
     },
   };

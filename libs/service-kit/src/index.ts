@@ -32,13 +32,6 @@ export { PortInUseError, exitOnSignals, isPortInUseError, startServers } from '.
 export type { RunningService, ServiceServersOptions } from './run-service';
 export { instanceIdentity, serveUntilSignal } from './serve';
 export type { RegistrationHandle, ServeOptions, ServiceInstance } from './serve';
-export {
-  UpstreamClient,
-  createDispatcher,
-  isConnectRefused,
-  isConnectionError,
-} from './upstream-client';
-export type { UpstreamClientOptions, UpstreamRequest, UpstreamResponse } from './upstream-client';
 export { parseOrThrow, toFieldIssues } from './validation';
 export {
   createRegistry,
@@ -48,6 +41,8 @@ export {
   toDiscoverySettings,
 } from './upstream/discovery-settings';
 export type { DiscoverySettings } from './upstream/discovery-settings';
+export { createDispatcher, isConnectRefused, isConnectionError } from './upstream/http-transport';
+export type { UpstreamRequest, UpstreamResponse } from './upstream/http-transport';
 export {
   ResilientUpstream,
   isFailedResponse,

@@ -11,14 +11,15 @@ export interface FakeUser {
 /**
  * How the fake answers `GET /users/:id`: `normal` like user-service, `fail` with a 500 envelope,
  * `hang` never (until the server closes), `garbage` with a 200 that is not a user,
- * `no-route` like a server that has no such route (404 `route_not_found`).
+ * `no-route` like a server that has no such route (404 `route_not_found`). In every mode
+ * `GET /health/ready` answers 200, so the caller's health checks keep it in rotation.
  */
 export type FakeMode = 'normal' | 'fail' | 'hang' | 'garbage' | 'no-route';
 
 export interface FakeUserService extends TestServer {
   mode: FakeMode;
   users: Map<string, FakeUser>;
-  /** Every request received: path and `X-Request-Id`. */
+  /** Every request received but the health checks: path and `X-Request-Id`. */
   requests: Array<{ method: string; path: string; requestId: string | undefined }>;
 }
 
@@ -36,6 +37,10 @@ export async function startFakeUserService(): Promise<FakeUserService> {
   };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
+    if (path === '/health/ready') {
+      sendJson(res, 200, { status: 'ready' });
+      return;
+    }
     state.requests.push({
       method: req.method ?? '',
       path,

@@ -13,8 +13,8 @@ import {
 import type { CallGate, Policy, RetryPolicy } from '@mesh/resilience';
 import type { ServiceInstance } from '@mesh/discovery';
 import { HttpError } from '../http-error';
-import { isConnectRefused, isConnectionError } from '../upstream-client';
-import type { UpstreamRequest, UpstreamResponse } from '../upstream-client';
+import { isConnectRefused, isConnectionError } from './http-transport';
+import type { UpstreamRequest, UpstreamResponse } from './http-transport';
 import type { UpstreamPool } from './upstream-pool';
 
 /** One call through the resilience stack. */
