@@ -5,9 +5,10 @@ import {
   AttemptTimeoutError,
   DEADLINE_HEADER,
   Deadline,
+  DeadlineExceededError,
+  isAttemptTimeoutError,
   NoHealthyUpstreamError,
   deadlinePolicy,
-  formatDeadlineHeader,
   wrap,
 } from '@mesh/resilience';
 import type { CallGate, Policy, RetryPolicy } from '@mesh/resilience';
@@ -38,6 +39,9 @@ export interface ResilientUpstreamOptions {
   gate?: CallGate;
   bulkhead?: Policy;
 }
+
+/** How long before the deadline an attempt's own timeout fires, ms. */
+const DEADLINE_MARGIN_MS = 5;
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -101,6 +105,12 @@ export class ResilientUpstream {
           ),
         call.signal,
       );
+    } catch (error) {
+      // An attempt cut at the deadline was the deadline's doing: say so to the caller.
+      if (isAttemptTimeoutError(error) && deadline.remainingMs() <= DEADLINE_MARGIN_MS) {
+        throw new DeadlineExceededError({ upstream: this.service, cause: error });
+      }
+      throw error;
     } finally {
       if (!call.deadline) deadline.dispose();
     }
@@ -135,14 +145,22 @@ export class ResilientUpstream {
       'mesh.instance.id': instance.id,
       'mesh.retry.attempt': attempt,
     });
-    const timeoutMs = Math.max(1, Math.min(this.#o.attemptTimeoutMs, deadline.remainingMs()));
+    // Bounded by the deadline, and ending just before it: an attempt cut short by the deadline
+    // is then seen as what it is — the upstream too slow, a failure the breaker counts — rather
+    // than as the caller giving up.
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.#o.attemptTimeoutMs, deadline.remainingMs() - DEADLINE_MARGIN_MS),
+    );
     const timeout = AbortSignal.timeout(timeoutMs);
     const done = this.#o.pool.begin(instance);
     const started = performance.now();
     try {
       const response = await request(new URL(call.path, instance.url), {
         method: call.method as Dispatcher.HttpMethod,
-        headers: { ...call.headers, [DEADLINE_HEADER]: formatDeadlineHeader(deadline) },
+        // The callee gets what this attempt may take, not the whole request's budget: a retry
+        // here must not find the callee still working on the attempt it gave up on.
+        headers: { ...call.headers, [DEADLINE_HEADER]: String(Math.floor(timeoutMs)) },
         body: call.body,
         signal: AbortSignal.any([signal, timeout]),
         dispatcher: this.#o.dispatcher,
