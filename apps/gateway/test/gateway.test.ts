@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChaosController, Readiness } from '@mesh/service-kit';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from '../src/app';
-import { staticUpstream } from './support/static-upstream';
-import type { StaticUpstream } from './support/static-upstream';
+import { staticUpstream } from '@mesh/service-kit/testing';
+import type { StaticUpstream } from '@mesh/service-kit/testing';
 
 const silent = createLogger({
   level: 'error',

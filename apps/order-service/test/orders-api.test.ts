@@ -13,7 +13,7 @@ import { deadUrl, startFakeUserService } from './support/fake-user-service';
 import type { FakeUser, FakeUserService } from './support/fake-user-service';
 import { listen } from './support/http-server';
 import type { TestServer } from './support/http-server';
-import { staticUpstream } from './support/static-upstream';
+import { staticUpstream } from '@mesh/service-kit/testing';
 import { testLogger } from './support/test-logger';
 
 const BODY_LIMIT_BYTES = 8192;

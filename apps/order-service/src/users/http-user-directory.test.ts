@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deadUrl, startFakeUserService } from '../../test/support/fake-user-service';
 import type { FakeUserService } from '../../test/support/fake-user-service';
-import { staticUpstream } from '../../test/support/static-upstream';
-import type { StaticUpstream } from '../../test/support/static-upstream';
+import { staticUpstream } from '@mesh/service-kit/testing';
+import type { StaticUpstream } from '@mesh/service-kit/testing';
 import { HttpUserDirectory } from './http-user-directory';
 import { isUserServiceUnavailableError } from './user-directory';
 

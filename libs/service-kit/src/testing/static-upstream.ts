@@ -1,17 +1,15 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
+import { parseConfig } from '../config';
+import { createDispatcher } from '../upstream/http-transport';
 import {
-  createDispatcher,
   createRegistry,
-  createUpstream,
   discoveryEnvShape,
-  parseConfig,
-  startDiscovery,
   toDiscoverySettings,
-  toUpstreamSettings,
-  upstreamEnvShape,
-} from '@mesh/service-kit';
-import type { ResilientUpstream } from '@mesh/service-kit';
+} from '../upstream/discovery-settings';
+import type { ResilientUpstream } from '../upstream/resilient-upstream';
+import { createUpstream, startDiscovery } from '../upstream/upstream-factory';
+import { toUpstreamSettings, upstreamEnvShape } from '../upstream/upstream-settings';
 import { createLogger } from '@mesh/telemetry';
 
 export interface StaticUpstream {
@@ -26,9 +24,9 @@ const silent = createLogger({
 });
 
 /**
- * The resilient upstream order-service's main.ts wires, over a static registry that lists one
+ * The resilient upstream a service's main.ts wires, over a static registry that lists one
  * instance of `service` per URL (`<service>-1`, `<service>-2`, …). `env` sets upstream variables
- * without their prefix (`{ ATTEMPT_TIMEOUT_MS: '300' }`); the others keep their defaults.
+ * without their prefix (`{ ATTEMPT_TIMEOUT_MS: '200' }`); the others keep their defaults.
  */
 export async function staticUpstream(
   service: string,

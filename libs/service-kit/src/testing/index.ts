@@ -1,0 +1,2 @@
+export { staticUpstream } from './static-upstream';
+export type { StaticUpstream } from './static-upstream';
