@@ -15,7 +15,7 @@ import { createApp } from './app';
 import { gatewayEnvSchema, toGatewayConfig } from './config';
 
 async function main(): Promise<void> {
-  const config = toGatewayConfig(loadConfigOrExit(gatewayEnvSchema, process.env));
+  const config = loadConfigOrExit(gatewayEnvSchema, process.env, toGatewayConfig);
   const logger = createLogger({ level: config.service.logLevel });
   const registry = createRegistry(config.discovery, (event) =>
     logger.info(`registry: ${event.type}`, { 'mesh.event': event }),

@@ -19,7 +19,7 @@ import type { OpenedOrderStore, OrderStoreSettings } from './storage/open-order-
 import { HttpUserDirectory } from './users/http-user-directory';
 
 async function main(): Promise<void> {
-  const config = toConfig(loadConfigOrExit(orderServiceEnvSchema, process.env));
+  const config = loadConfigOrExit(orderServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
   const store: OrderStoreSettings = config.postgres

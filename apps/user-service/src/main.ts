@@ -14,7 +14,7 @@ import { openUserRepository } from './storage/open-user-repository';
 import type { OpenedUserStore, UserStoreSettings } from './storage/open-user-repository';
 
 async function main(): Promise<void> {
-  const config = toConfig(loadConfigOrExit(userServiceEnvSchema, process.env));
+  const config = loadConfigOrExit(userServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
   const store: UserStoreSettings = config.postgres

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { env, isConfigError, parseConfig, serviceEnvSchema } from './config';
+import { toUpstreamSettings, upstreamEnvShape } from './upstream/upstream-settings';
 
 describe('parseConfig', () => {
   it('applies defaults and freezes the result', () => {
@@ -38,5 +39,21 @@ describe('parseConfig', () => {
     const schema = z.object({ FLAG: env.boolean(false) });
     expect(parseConfig(schema, { FLAG: '1' }).FLAG).toBe(true);
     expect(() => parseConfig(schema, { FLAG: 'yes' })).toThrow(/FLAG/);
+  });
+});
+
+describe('upstream settings', () => {
+  it('rejects values that contradict each other, naming both variables', () => {
+    const parsed = parseConfig(z.object(upstreamEnvShape('USERS')), {
+      USERS_OUTLIER_BASE_EJECTION_MS: '60000',
+      USERS_OUTLIER_MAX_EJECTION_MS: '1000',
+    });
+    expect(() => toUpstreamSettings('users', 'USERS', parsed)).toThrow(
+      /USERS_OUTLIER_BASE_EJECTION_MS: must not exceed USERS_OUTLIER_MAX_EJECTION_MS/,
+    );
+    expect(
+      toUpstreamSettings('users', 'USERS', parseConfig(z.object(upstreamEnvShape('USERS')), {}))
+        .outlier,
+    ).toMatchObject({ baseEjectionTimeMs: 10_000, maxEjectionTimeMs: 120_000 });
   });
 });

@@ -46,15 +46,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Parses the configuration, or prints every problem to stderr and exits with code 78
- * (EX_CONFIG: the launcher does not restart a process that exits with it).
+ * Parses the configuration and builds the service's config object from it, or prints every
+ * problem to stderr and exits with code 78 (EX_CONFIG: the launcher does not restart a process
+ * that exits with it). `build` may throw a {@link ConfigError} for problems that span keys.
  */
-export function loadConfigOrExit<S extends z.ZodType>(
+export function loadConfigOrExit<S extends z.ZodType, C>(
   schema: S,
   env: Readonly<Record<string, string | undefined>>,
-): Readonly<z.infer<S>> {
+  build: (parsed: Readonly<z.infer<S>>) => C,
+): C {
   try {
-    return parseConfig(schema, env);
+    return build(parseConfig(schema, env));
   } catch (error) {
     if (!isConfigError(error)) throw error;
     process.stderr.write(`${error.message}\n`);

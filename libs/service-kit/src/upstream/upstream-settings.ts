@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '../config';
+import { ConfigError, env } from '../config';
 
 /** The balancing strategies an upstream may use; see docs/load-balancing.md. */
 export const BALANCER_KINDS = [
@@ -122,13 +122,26 @@ export function upstreamEnvShape<P extends string>(prefix: P) {
   } as const;
 }
 
-/** Reads one upstream's settings out of a parsed environment. */
+/**
+ * Reads one upstream's settings out of a parsed environment.
+ * @throws ConfigError naming the variables whose values contradict each other
+ */
 export function toUpstreamSettings(
   service: string,
   prefix: string,
   e: Readonly<Record<string, unknown>>,
 ): UpstreamSettings {
   const get = <T>(key: string) => e[`${prefix}_${key}`] as T;
+  const problems: string[] = [];
+  const atMost = (smaller: string, larger: string) => {
+    const [a, b] = [get<number>(smaller), get<number>(larger)];
+    if (a > b)
+      problems.push(`${prefix}_${smaller}: must not exceed ${prefix}_${larger} (${a} > ${b})`);
+  };
+  atMost('OUTLIER_BASE_EJECTION_MS', 'OUTLIER_MAX_EJECTION_MS');
+  atMost('RETRY_BASE_DELAY_MS', 'RETRY_MAX_DELAY_MS');
+  atMost('MIN_ATTEMPT_MS', 'DEADLINE_MS');
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     service,
     balancer: get('BALANCER'),
