@@ -1,0 +1,1 @@
+export { describeMigrationsContract } from './migrations-contract';

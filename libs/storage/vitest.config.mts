@@ -1,0 +1,3 @@
+import { meshProject } from '../../vitest.shared.mts';
+
+export default meshProject(import.meta.dirname, 'storage');
