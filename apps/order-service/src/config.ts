@@ -10,7 +10,7 @@ import {
   upstreamEnvShape,
 } from '@mesh/service-kit';
 import type { DiscoverySettings, ServiceSettings, UpstreamSettings } from '@mesh/service-kit';
-import { SCHEMA_NAME } from './storage/pg-database';
+import { SCHEMA_NAME } from '@mesh/storage';
 
 const DAY_MS = 86_400_000;
 

@@ -10,32 +10,39 @@ import {
   serveUntilSignal,
   startDiscovery,
 } from '@mesh/service-kit';
+import { openStore, storeLocation } from '@mesh/storage';
+import type { OpenedStore, StoreSettings } from '@mesh/storage';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { orderServiceEnvSchema, toConfig } from './config';
 import { IdempotencyKeyCleanup } from './storage/idempotency-key-cleanup';
-import { openOrderRepository } from './storage/open-order-repository';
-import type { OpenedOrderStore, OrderStoreSettings } from './storage/open-order-repository';
+import { PgOrderRepository } from './storage/pg-order-repository';
+import { SqliteOrderRepository } from './storage/sqlite-order-repository';
+import type { OrderRepository } from './storage/order-repository';
 import { HttpUserDirectory } from './users/http-user-directory';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(orderServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
-  const store: OrderStoreSettings = config.postgres
+  const store: StoreSettings = config.postgres
     ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'order-service' } }
     : {
         kind: 'sqlite',
         sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
       };
-  let opened: OpenedOrderStore;
+  let opened: OpenedStore<OrderRepository>;
   try {
-    opened = await openOrderRepository(store, logger);
+    opened = await openStore<OrderRepository>(
+      store,
+      {
+        sqlite: (options) => SqliteOrderRepository.open(options),
+        postgres: (options) => PgOrderRepository.open(options),
+      },
+      logger,
+    );
   } catch (error) {
-    const where = config.postgres
-      ? `PostgreSQL (DATABASE_URL, schema ${config.postgres.schema})`
-      : `${config.databasePath} (DATABASE_PATH)`;
-    logger.error(`cannot open the database at ${where}`, { err: error as Error });
+    logger.error(`cannot open the database at ${storeLocation(store)}`, { err: error as Error });
     process.exitCode = 1;
     return;
   }

@@ -8,6 +8,7 @@ import {
   requestContext,
   requestDeadline,
 } from '@mesh/service-kit';
+import { pageQueryShape, toPage } from '@mesh/storage';
 import {
   ATTR_MESH_DEGRADED,
   ATTR_MESH_IDEMPOTENCY_REPLAYED,
@@ -20,7 +21,6 @@ import { clientGoneSignal } from './client-gone-signal';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './idempotency-key';
 import { createOrderSchema, orderTotal, requestHash } from './order';
 import type { Order } from './order';
-import { pageQueryShape, toPage } from './pagination';
 import type { OrderRepository } from './storage/order-repository';
 import { isUserServiceUnavailableError } from './users/user-directory';
 import type { UserDirectory } from './users/user-directory';

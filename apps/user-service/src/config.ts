@@ -8,7 +8,7 @@ import {
   toServiceSettings,
 } from '@mesh/service-kit';
 import type { DiscoverySettings, ServiceSettings } from '@mesh/service-kit';
-import { SCHEMA_NAME } from './storage/pg-database';
+import { SCHEMA_NAME } from '@mesh/storage';
 
 /** The environment user-service reads, keyed by variable name (see README.md for the table). */
 export const userServiceEnvSchema = serviceEnvSchema

@@ -7,30 +7,37 @@ import {
   selfInstance,
   serveUntilSignal,
 } from '@mesh/service-kit';
+import { openStore, storeLocation } from '@mesh/storage';
+import type { OpenedStore, StoreSettings } from '@mesh/storage';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { toConfig, userServiceEnvSchema } from './config';
-import { openUserRepository } from './storage/open-user-repository';
-import type { OpenedUserStore, UserStoreSettings } from './storage/open-user-repository';
+import { PgUserRepository } from './storage/pg-user-repository';
+import { SqliteUserRepository } from './storage/sqlite-user-repository';
+import type { UserRepository } from './storage/user-repository';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(userServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
-  const store: UserStoreSettings = config.postgres
+  const store: StoreSettings = config.postgres
     ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'user-service' } }
     : {
         kind: 'sqlite',
         sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
       };
-  let opened: OpenedUserStore;
+  let opened: OpenedStore<UserRepository>;
   try {
-    opened = await openUserRepository(store, logger);
+    opened = await openStore<UserRepository>(
+      store,
+      {
+        sqlite: (options) => SqliteUserRepository.open(options),
+        postgres: (options) => PgUserRepository.open(options),
+      },
+      logger,
+    );
   } catch (error) {
-    const where = config.postgres
-      ? `PostgreSQL (DATABASE_URL, schema ${config.postgres.schema})`
-      : `${config.databasePath} (DATABASE_PATH)`;
-    logger.error(`cannot open the database at ${where}`, { err: error as Error });
+    logger.error(`cannot open the database at ${storeLocation(store)}`, { err: error as Error });
     process.exitCode = 1;
     return;
   }

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { HttpError, notFound, parseOrThrow } from '@mesh/service-kit';
+import { pageQueryShape, toPage } from '@mesh/storage';
 import { ATTR_USER_ID, setRequestAttributes } from '@mesh/telemetry';
-import { pageQueryShape, toPage } from './pagination';
 import { isDuplicateEmailError } from './storage/user-repository';
 import type { UserRepository } from './storage/user-repository';
 import type { User } from './user';

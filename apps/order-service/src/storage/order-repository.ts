@@ -1,5 +1,5 @@
+import type { KeysetPage } from '@mesh/storage';
 import type { Order } from '../order';
-import type { KeysetPage } from '../pagination';
 
 /** The `Idempotency-Key` a create came with, and the hash of its validated body. */
 export interface IdempotencyRecord {

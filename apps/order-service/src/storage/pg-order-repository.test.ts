@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isDatabaseUnavailableError } from '@mesh/storage';
+import type { PostgresOptions } from '@mesh/storage';
 import { requirePostgres, startPostgres } from '@mesh/testing';
 import type { PostgresServer } from '@mesh/testing';
 import { describeOrderRepositoryContract } from '../../test/contracts/order-repository-contract';
 import type { Order } from '../order';
-import { isDatabaseUnavailableError } from './database-unavailable-error';
 import type { CreateOrderResult } from './order-repository';
-import type { PostgresOptions } from './pg-database';
 import { PgOrderRepository } from './pg-order-repository';
 
 function anOrder(userId = randomUUID()): Order {

@@ -1,11 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
+import { PgDatabase, readMigrations, withTransaction } from '@mesh/storage';
+import type { KeysetPage, PostgresOptions, PostgresStatus } from '@mesh/storage';
 import type { Order, OrderItem } from '../order';
-import type { KeysetPage } from '../pagination';
-import { migrationsDir, readMigrations } from './migrations';
+import { migrationsDir } from './migrations-dir';
 import type { CreateOrderResult, IdempotencyRecord, OrderRepository } from './order-repository';
-import { classifyPgError, createPgPool, postgresStatus, withTransaction } from './pg-database';
-import type { PostgresOptions, PostgresStatus } from './pg-database';
-import { migratePostgres } from './pg-migrate';
 
 interface OrderRow {
   /** bigint columns come back as strings; both stay far below 2^53. */
@@ -46,25 +44,17 @@ const KEY_VANISHED = Symbol('key vanished');
  * `@opentelemetry/instrumentation-pg` (one client span a query), so it opens no spans itself.
  */
 export class PgOrderRepository implements OrderRepository {
-  readonly #pool: Pool;
-  readonly #options: PostgresOptions;
-  #closed = false;
+  readonly #db: PgDatabase;
 
-  private constructor(pool: Pool, options: PostgresOptions) {
-    this.#pool = pool;
-    this.#options = options;
+  private constructor(db: PgDatabase) {
+    this.#db = db;
   }
 
   /** Connects and applies the pending migrations (once, whatever the number of instances starting). */
   static async open(options: PostgresOptions): Promise<PgOrderRepository> {
-    const pool = createPgPool(options);
-    try {
-      await migratePostgres(pool, options.schema, readMigrations(migrationsDir('postgres')));
-    } catch (error) {
-      await pool.end();
-      throw classifyPgError(error);
-    }
-    return new PgOrderRepository(pool, options);
+    return new PgOrderRepository(
+      await PgDatabase.open(options, readMigrations(migrationsDir('postgres'))),
+    );
   }
 
   /**
@@ -73,9 +63,9 @@ export class PgOrderRepository implements OrderRepository {
    * lock until it commits, insert nothing, and read the order it stored.
    */
   create(order: Order, idempotency?: IdempotencyRecord): Promise<CreateOrderResult> {
-    return this.#call(async () => {
+    return this.#db.call(async (pool) => {
       for (let attempt = 0; ; attempt++) {
-        const result = await withTransaction(this.#pool, (client) =>
+        const result = await withTransaction(pool, (client) =>
           this.#create(client, order, idempotency),
         );
         if (result !== KEY_VANISHED) return result;
@@ -85,15 +75,14 @@ export class PgOrderRepository implements OrderRepository {
   }
 
   findByIdempotencyKey(key: string): Promise<{ order: Order; requestHash: string } | null> {
-    return this.#call(() => this.#findByKey(this.#pool, key));
+    return this.#db.call((pool) => this.#findByKey(pool, key));
   }
 
   findById(id: string): Promise<Order | null> {
-    return this.#call(async () => {
-      const { rows } = await this.#pool.query<OrderRow>(
-        `${ORDER_SELECT} FROM orders o WHERE o.id = $1`,
-        [id],
-      );
+    return this.#db.call(async (pool) => {
+      const { rows } = await pool.query<OrderRow>(`${ORDER_SELECT} FROM orders o WHERE o.id = $1`, [
+        id,
+      ]);
       return rows[0] ? toOrder(rows[0]) : null;
     });
   }
@@ -102,9 +91,9 @@ export class PgOrderRepository implements OrderRepository {
     userId: string,
     options: { limit: number; after?: number },
   ): Promise<KeysetPage<Order>> {
-    return this.#call(async () => {
+    return this.#db.call(async (pool) => {
       // One row more than asked tells whether another page follows.
-      const { rows } = await this.#pool.query<OrderRow>(
+      const { rows } = await pool.query<OrderRow>(
         `${ORDER_SELECT} FROM orders o WHERE o.user_id = $1 AND o.seq > $2 ORDER BY o.seq LIMIT $3`,
         [userId, options.after ?? 0, options.limit + 1],
       );
@@ -119,8 +108,8 @@ export class PgOrderRepository implements OrderRepository {
 
   /** SKIP LOCKED: a key being written, or deleted by another instance's cleanup, is left alone, never waited for. */
   deleteExpiredIdempotencyKeys(before: Date, limit: number): Promise<number> {
-    return this.#call(async () => {
-      const result = await this.#pool.query(
+    return this.#db.call(async (pool) => {
+      const result = await pool.query(
         `DELETE FROM idempotency_keys WHERE key IN (
            SELECT key FROM idempotency_keys WHERE created_at < $1
            ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
@@ -131,17 +120,15 @@ export class PgOrderRepository implements OrderRepository {
   }
 
   ping(): Promise<boolean> {
-    return this.#call(async () => (await this.#pool.query('SELECT 1')).rowCount === 1);
+    return this.#db.ping();
   }
 
   status(): PostgresStatus {
-    return postgresStatus(this.#pool, this.#options);
+    return this.#db.status();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#pool.end();
+  close(): Promise<void> {
+    return this.#db.close();
   }
 
   async #create(
@@ -195,13 +182,5 @@ export class PgOrderRepository implements OrderRepository {
     );
     const row = rows[0];
     return row ? { order: toOrder(row), requestHash: row.request_hash } : null;
-  }
-
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw classifyPgError(error);
-    }
   }
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isDatabaseUnavailableError } from '@mesh/storage';
 import { describeOrderRepositoryContract } from '../../test/contracts/order-repository-contract';
 import type { Order } from '../order';
-import { isDatabaseUnavailableError } from './database-unavailable-error';
 import { SqliteOrderRepository } from './sqlite-order-repository';
 
 const dir = mkdtempSync(join(tmpdir(), 'order-repo-'));

@@ -1,13 +1,16 @@
 import type Database from 'better-sqlite3';
+import {
+  classifySqliteError,
+  migrateSqlite,
+  openSqliteDatabase,
+  readMigrations,
+  withSqliteSpan,
+} from '@mesh/storage';
+import type { KeysetPage, SqliteOpenOptions } from '@mesh/storage';
 import { ATTR_ORDER_ID, ATTR_USER_ID } from '@mesh/telemetry';
 import type { Order, OrderItem } from '../order';
-import type { KeysetPage } from '../pagination';
-import { migrationsDir, readMigrations } from './migrations';
+import { migrationsDir } from './migrations-dir';
 import type { CreateOrderResult, IdempotencyRecord, OrderRepository } from './order-repository';
-import { classifySqliteError, openSqliteDatabase } from './sqlite-database';
-import type { SqliteOpenOptions } from './sqlite-database';
-import { migrateSqlite } from './sqlite-migrate';
-import { withStorageSpan } from './storage-span';
 
 interface OrderRow {
   seq: number;
@@ -212,7 +215,7 @@ export class SqliteOrderRepository implements OrderRepository {
     attributes: Record<string, string> = {},
     collection = 'orders',
   ): Promise<T> {
-    return withStorageSpan({ operation, collection, attributes }, () => {
+    return withSqliteSpan({ operation, collection, attributes }, () => {
       try {
         return fn();
       } catch (error) {

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isDatabaseUnavailableError } from '@mesh/storage';
+import type { PostgresOptions } from '@mesh/storage';
 import { requirePostgres, startPostgres } from '@mesh/testing';
 import type { PostgresServer } from '@mesh/testing';
 import { describeUserRepositoryContract } from '../../test/contracts/user-repository-contract';
-import { isDatabaseUnavailableError } from './database-unavailable-error';
-import type { PostgresOptions } from './pg-database';
 import { PgUserRepository } from './pg-user-repository';
 import { isDuplicateEmailError } from './user-repository';
 

@@ -1,11 +1,8 @@
 import { DatabaseError } from 'pg';
-import type { Pool } from 'pg';
-import type { KeysetPage } from '../pagination';
+import { PgDatabase, readMigrations } from '@mesh/storage';
+import type { KeysetPage, PostgresOptions, PostgresStatus } from '@mesh/storage';
 import type { User } from '../user';
-import { migrationsDir, readMigrations } from './migrations';
-import { classifyPgError, createPgPool, postgresStatus } from './pg-database';
-import type { PostgresOptions, PostgresStatus } from './pg-database';
-import { migratePostgres } from './pg-migrate';
+import { migrationsDir } from './migrations-dir';
 import { DuplicateEmailError } from './user-repository';
 import type { UserRepository } from './user-repository';
 
@@ -29,31 +26,23 @@ function toUser(row: UserRow): User {
  * `@opentelemetry/instrumentation-pg` (one client span a query), so it opens no spans itself.
  */
 export class PgUserRepository implements UserRepository {
-  readonly #pool: Pool;
-  readonly #options: PostgresOptions;
-  #closed = false;
+  readonly #db: PgDatabase;
 
-  private constructor(pool: Pool, options: PostgresOptions) {
-    this.#pool = pool;
-    this.#options = options;
+  private constructor(db: PgDatabase) {
+    this.#db = db;
   }
 
   /** Connects, applies the pending migrations (once, whatever the number of instances starting). */
   static async open(options: PostgresOptions): Promise<PgUserRepository> {
-    const pool = createPgPool(options);
-    try {
-      await migratePostgres(pool, options.schema, readMigrations(migrationsDir('postgres')));
-    } catch (error) {
-      await pool.end();
-      throw classifyPgError(error);
-    }
-    return new PgUserRepository(pool, options);
+    return new PgUserRepository(
+      await PgDatabase.open(options, readMigrations(migrationsDir('postgres'))),
+    );
   }
 
   insert(user: User): Promise<void> {
-    return this.#call(async () => {
+    return this.#db.call(async (pool) => {
       try {
-        await this.#pool.query(
+        await pool.query(
           'INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)',
           [user.id, user.name, user.email, user.createdAt],
         );
@@ -71,8 +60,8 @@ export class PgUserRepository implements UserRepository {
   }
 
   findById(id: string): Promise<User | null> {
-    return this.#call(async () => {
-      const { rows } = await this.#pool.query<UserRow>(
+    return this.#db.call(async (pool) => {
+      const { rows } = await pool.query<UserRow>(
         `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`,
         [id],
       );
@@ -81,9 +70,9 @@ export class PgUserRepository implements UserRepository {
   }
 
   list(options: { limit: number; after?: number }): Promise<KeysetPage<User>> {
-    return this.#call(async () => {
+    return this.#db.call(async (pool) => {
       // One row more than asked tells whether another page follows.
-      const { rows } = await this.#pool.query<UserRow>(
+      const { rows } = await pool.query<UserRow>(
         `SELECT ${USER_COLUMNS} FROM users WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [options.after ?? 0, options.limit + 1],
       );
@@ -98,24 +87,14 @@ export class PgUserRepository implements UserRepository {
   }
 
   ping(): Promise<boolean> {
-    return this.#call(async () => (await this.#pool.query('SELECT 1')).rowCount === 1);
+    return this.#db.ping();
   }
 
   status(): PostgresStatus {
-    return postgresStatus(this.#pool, this.#options);
+    return this.#db.status();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#pool.end();
-  }
-
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw classifyPgError(error);
-    }
+  close(): Promise<void> {
+    return this.#db.close();
   }
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isDatabaseUnavailableError } from '@mesh/storage';
 import { describeUserRepositoryContract } from '../../test/contracts/user-repository-contract';
-import { isDatabaseUnavailableError } from './database-unavailable-error';
 import { SqliteUserRepository } from './sqlite-user-repository';
 import { isDuplicateEmailError } from './user-repository';
 

@@ -1,14 +1,18 @@
 import type Database from 'better-sqlite3';
+import {
+  classifySqliteError,
+  isSqliteUniqueViolation,
+  migrateSqlite,
+  openSqliteDatabase,
+  readMigrations,
+  withSqliteSpan,
+} from '@mesh/storage';
+import type { KeysetPage, SqliteOpenOptions } from '@mesh/storage';
 import { ATTR_USER_ID } from '@mesh/telemetry';
-import type { KeysetPage } from '../pagination';
 import type { User } from '../user';
-import { migrationsDir, readMigrations } from './migrations';
-import { classifySqliteError, isUniqueViolation, openSqliteDatabase } from './sqlite-database';
-import type { SqliteOpenOptions } from './sqlite-database';
-import { migrateSqlite } from './sqlite-migrate';
+import { migrationsDir } from './migrations-dir';
 import { DuplicateEmailError } from './user-repository';
 import type { UserRepository } from './user-repository';
-import { withStorageSpan } from './storage-span';
 
 interface UserRow {
   seq: number;
@@ -61,7 +65,7 @@ export class SqliteUserRepository implements UserRepository {
         try {
           this.#insert.run(user);
         } catch (error) {
-          if (isUniqueViolation(error, 'users', 'email'))
+          if (isSqliteUniqueViolation(error, 'users', 'email'))
             throw new DuplicateEmailError(user.email, { cause: error });
           throw error;
         }
@@ -103,7 +107,7 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   #call<T>(operation: string, fn: () => T, attributes: Record<string, string> = {}): Promise<T> {
-    return withStorageSpan({ operation, collection: 'users', attributes }, () => {
+    return withSqliteSpan({ operation, collection: 'users', attributes }, () => {
       try {
         return fn();
       } catch (error) {

@@ -1,4 +1,4 @@
-import type { KeysetPage } from '../pagination';
+import type { KeysetPage } from '@mesh/storage';
 import type { User } from '../user';
 
 /** Where users live. Implementations: {@link SqliteUserRepository} and {@link PgUserRepository}, one contract. */
