@@ -1,4 +1,5 @@
 import baseConfig from '../../eslint.config.mjs';
+import { apiOnly } from '../../eslint.api-only.mjs';
 
 // Tests start real engines through @mesh/testing; the library code itself depends on no workspace lib.
 const boundaries = baseConfig.find((c) => c.rules?.['@nx/enforce-module-boundaries']).rules[
@@ -19,6 +20,7 @@ const testBoundaries = {
 
 export default [
   ...baseConfig,
+  apiOnly,
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': [level, testBoundaries] },

@@ -1,3 +1,4 @@
 import baseConfig from '../../eslint.config.mjs';
+import { apiOnly } from '../../eslint.api-only.mjs';
 
-export default [...baseConfig];
+export default [...baseConfig, apiOnly];
