@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChaosController, Readiness } from '@mesh/service-kit';
+import {
+  detailFields,
+  expectError,
+  listen,
+  staticUpstream,
+  testLogger,
+} from '@mesh/service-kit/testing';
+import type { TestServer } from '@mesh/service-kit/testing';
 import { createApp } from '../src/app';
 import type { Order } from '../src/order';
 import { SqliteOrderRepository } from '../src/storage/sqlite-order-repository';
 import { HttpUserDirectory } from '../src/users/http-user-directory';
-import { detailFields, expectError } from './support/error-envelope';
 import { deadUrl, startFakeUserService } from './support/fake-user-service';
 import type { FakeUser, FakeUserService } from './support/fake-user-service';
-import { listen } from './support/http-server';
-import type { TestServer } from './support/http-server';
-import { staticUpstream } from '@mesh/service-kit/testing';
-import { testLogger } from './support/test-logger';
 
 const BODY_LIMIT_BYTES = 8192;
 /** Short, so the "user-service hangs" cases end quickly; no test asserts a duration. */

@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaosController, Readiness } from '@mesh/service-kit';
+import { detailFields, expectError, listen, testLogger } from '@mesh/service-kit/testing';
+import type { TestServer } from '@mesh/service-kit/testing';
 import { encodeCursor } from '@mesh/storage';
 import { createApp } from '../src/app';
 import { SqliteUserRepository } from '../src/storage/sqlite-user-repository';
 import type { User } from '../src/user';
-import { detailFields, expectError } from './support/error-envelope';
-import { listen } from './support/http-server';
-import type { TestServer } from './support/http-server';
-import { testLogger } from './support/test-logger';
 
 const BODY_LIMIT_BYTES = 2048;
 const dir = mkdtempSync(join(tmpdir(), 'user-api-'));

@@ -16,7 +16,7 @@ import {
   upstreamEnvShape,
 } from '../src';
 import type { ResilientUpstream, UpstreamInstanceStatus, UpstreamResponse } from '../src';
-import { memoryLogger } from './harness';
+import { testLogger } from '../src/testing';
 
 const SERVICE = 'things';
 const PREFIX = 'THINGS';
@@ -134,7 +134,7 @@ async function upstreamTo(
   instances: readonly { id: string; url: string }[],
   env: Record<string, string> = {},
 ) {
-  const { logger } = memoryLogger();
+  const { logger } = testLogger();
   const vars = Object.fromEntries(
     Object.entries({ ...BASE_ENV, ...env }).map(([key, value]) => [`${PREFIX}_${key}`, value]),
   );

@@ -8,12 +8,13 @@ import {
   createServiceApp,
   parseOrThrow,
 } from '../src';
-import { memoryLogger, serve } from './harness';
+import { expectError, listen, testLogger } from '../src/testing';
+import type { TestServer } from '../src/testing';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
 function build(options: { random?: () => number; readiness?: Readiness } = {}) {
-  const { logger, lines } = memoryLogger();
+  const { logger, lines } = testLogger();
   const readiness = options.readiness ?? new Readiness();
   const chaos = new ChaosController({ random: options.random ?? (() => 0.5) });
   const bodySchema = z.strictObject({
@@ -51,14 +52,14 @@ function build(options: { random?: () => number; readiness?: Readiness } = {}) {
 }
 
 describe('service app', () => {
-  let api: Awaited<ReturnType<typeof serve>>;
-  let admin: Awaited<ReturnType<typeof serve>>;
+  let api: TestServer;
+  let admin: TestServer;
   let ctx: ReturnType<typeof build>;
 
   beforeEach(async () => {
     ctx = build();
-    api = await serve(ctx.app);
-    admin = await serve(ctx.adminApp);
+    api = await listen(ctx.app);
+    admin = await listen(ctx.adminApp);
   });
   afterEach(async () => {
     await api.close();
@@ -71,17 +72,6 @@ describe('service app', () => {
       body,
       headers: { 'content-type': 'application/json', ...headers },
     });
-
-  async function expectEnvelope(response: Response, status: number, code: string) {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = (await response.json()) as { error: Record<string, unknown> };
-    expect(body.error.code).toBe(code);
-    expect(typeof body.error.message).toBe('string');
-    expect(body.error.requestId).toBe(response.headers.get('x-request-id'));
-    expect(body.error).toHaveProperty('traceId');
-    return body.error;
-  }
 
   it('answers a valid body with 201', async () => {
     const response = await post('/things', JSON.stringify({ name: 'a', count: 2 }));
@@ -99,11 +89,11 @@ describe('service app', () => {
   });
 
   it('answers malformed JSON with 400 invalid_json', async () => {
-    await expectEnvelope(await post('/things', '{"name":'), 400, 'invalid_json');
+    await expectError(await post('/things', '{"name":'), 400, 'invalid_json');
   });
 
   it('lists every bad field: wrong type, missing field and unknown field', async () => {
-    const error = await expectEnvelope(
+    const { error } = await expectError(
       await post('/things', JSON.stringify({ count: 'two', extra: true })),
       400,
       'validation_failed',
@@ -113,7 +103,7 @@ describe('service app', () => {
   });
 
   it('rejects a non-positive number', async () => {
-    const error = await expectEnvelope(
+    const { error } = await expectError(
       await post('/things', JSON.stringify({ name: 'a', count: 0 })),
       400,
       'validation_failed',
@@ -123,11 +113,11 @@ describe('service app', () => {
 
   it('answers an oversize body with 413', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(5000), count: 1 });
-    await expectEnvelope(await post('/things', big), 413, 'payload_too_large');
+    await expectError(await post('/things', big), 413, 'payload_too_large');
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    await expectEnvelope(
+    await expectError(
       await post('/things', 'name=a', { 'content-type': 'text/plain' }),
       415,
       'unsupported_media_type',
@@ -135,20 +125,20 @@ describe('service app', () => {
   });
 
   it('answers an unknown route with 404 route_not_found', async () => {
-    await expectEnvelope(await fetch(`${api.url}/nope`), 404, 'route_not_found');
+    await expectError(await fetch(`${api.url}/nope`), 404, 'route_not_found');
   });
 
   it('answers a malformed URL escape with 400, not 500', async () => {
-    await expectEnvelope(await fetch(`${api.url}/things/%E0%A4%A`), 400, 'bad_request');
+    await expectError(await fetch(`${api.url}/things/%E0%A4%A`), 400, 'bad_request');
   });
 
   it('passes a thrown HttpError through with its status', async () => {
-    await expectEnvelope(await fetch(`${api.url}/things/missing`), 404, 'not_found');
+    await expectError(await fetch(`${api.url}/things/missing`), 404, 'not_found');
   });
 
   it('hides an unexpected error behind a 500 envelope and logs its stack', async () => {
     const response = await fetch(`${api.url}/boom`);
-    const error = await expectEnvelope(response, 500, 'internal_error');
+    const { error } = await expectError(response, 500, 'internal_error');
     expect(JSON.stringify(error)).not.toContain('secret internal detail');
     const logged = ctx.lines().find((line) => line['log.level'] === 'error');
     expect(JSON.stringify(logged)).toContain('secret internal detail');
@@ -168,23 +158,23 @@ describe('service app', () => {
     expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
     databaseUp = false;
-    const error = await expectEnvelope(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
+    const { error } = await expectError(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
     expect(error.message).toContain('database');
     databaseUp = true;
     ctx.readiness.startDraining();
-    await expectEnvelope(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
+    await expectError(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
   });
 
   describe('admin', () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
 
     it('refuses a call without a token and with a wrong token', async () => {
-      await expectEnvelope(await fetch(`${admin.url}/admin/status`), 401, 'unauthorized');
+      await expectError(await fetch(`${admin.url}/admin/status`), 401, 'unauthorized');
       const wrong = await fetch(`${admin.url}/admin/status`, {
         headers: { authorization: 'Bearer nope' },
       });
       expect(wrong.headers.get('www-authenticate')).toContain('Bearer');
-      await expectEnvelope(wrong, 401, 'unauthorized');
+      await expectError(wrong, 401, 'unauthorized');
     });
 
     it('reports instance id, version, uptime, readiness and chaos', async () => {
@@ -209,7 +199,7 @@ describe('service app', () => {
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ errorRate: 2, errorStatus: 200, latencyMs: -1, bogus: 1 }),
       });
-      const error = await expectEnvelope(response, 400, 'validation_failed');
+      const { error } = await expectError(response, 400, 'validation_failed');
       const fields = (error.details as { field: string }[]).map((d) => d.field).sort();
       expect(fields).toEqual(['bogus', 'errorRate', 'errorStatus', 'latencyMs']);
       expect(ctx.chaos.active).toBe(false);
@@ -222,7 +212,7 @@ describe('service app', () => {
         body: JSON.stringify({ errorRate: 1, errorStatus: 502 }),
       });
       expect(set.status).toBe(200);
-      await expectEnvelope(await fetch(`${api.url}/things/1`), 502, 'injected_fault');
+      await expectError(await fetch(`${api.url}/things/1`), 502, 'injected_fault');
       expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
       expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
       expect((await fetch(`${admin.url}/admin/status`, { headers: auth })).status).toBe(200);
@@ -238,7 +228,7 @@ describe('service app', () => {
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ failReadiness: true }),
       });
-      await expectEnvelope(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
+      await expectError(await fetch(`${api.url}/health/ready`), 503, 'not_ready');
       expect((await fetch(`${api.url}/things/1`)).status).toBe(200);
     });
   });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ChaosController, Readiness, createAdminApp, createServiceApp, startServers } from '../src';
-import { memoryLogger } from './harness';
+import { testLogger } from '../src/testing';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -17,7 +17,7 @@ function get(port: number, path: string): Promise<{ status: number; body: string
 
 describe('graceful shutdown', () => {
   it('lets a request in flight finish, then accepts no new connection', async () => {
-    const { logger } = memoryLogger();
+    const { logger } = testLogger();
     const readiness = new Readiness();
     const chaos = new ChaosController();
     let release: () => void = () => undefined;
@@ -67,7 +67,7 @@ describe('graceful shutdown', () => {
   });
 
   it('cuts connections that outlive the drain timeout', async () => {
-    const { logger } = memoryLogger();
+    const { logger } = testLogger();
     const readiness = new Readiness();
     const chaos = new ChaosController();
     const app = createServiceApp({

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen } from './http-server';
-import type { TestServer } from './http-server';
+import { listen } from '@mesh/service-kit/testing';
+import type { TestServer } from '@mesh/service-kit/testing';
 
 export interface FakeUser {
   id: string;
