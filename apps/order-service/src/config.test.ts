@@ -38,8 +38,7 @@ describe('order-service config', () => {
     expect(config).toMatchObject({
       port: 3000,
       adminPort: 9464,
-      databasePath: './data/orders.db',
-      sqliteBusyTimeoutMs: 5000,
+      store: { kind: 'sqlite', sqlite: { path: './data/orders.db', busyTimeoutMs: 5000 } },
       discovery: { registry: 'static' },
       userService: {
         service: 'user-service',
@@ -55,7 +54,7 @@ describe('order-service config', () => {
 
   it('stores in SQLite unless DATABASE_URL is set, and keeps keys 24 h, cleaned every minute', () => {
     const config = toConfig(parseConfig(orderServiceEnvSchema, registry));
-    expect(config.postgres).toBeUndefined();
+    expect(config.store.kind).toBe('sqlite');
     expect(config.idempotencyRetentionMs).toBe(86_400_000);
     expect(config.idempotencyCleanupIntervalMs).toBe(60_000);
   });
@@ -71,12 +70,16 @@ describe('order-service config', () => {
         IDEMPOTENCY_CLEANUP_INTERVAL_MS: '5000',
       }),
     );
-    expect(config.postgres).toEqual({
-      url,
-      schema: 'order_service',
-      poolSize: 25,
-      statementTimeoutMs: 5000,
-      connectTimeoutMs: 2000,
+    expect(config.store).toEqual({
+      kind: 'postgres',
+      postgres: {
+        url,
+        schema: 'order_service',
+        poolSize: 25,
+        statementTimeoutMs: 5000,
+        connectTimeoutMs: 2000,
+        applicationName: 'order-service',
+      },
     });
     expect(config.idempotencyRetentionMs).toBe(3_600_000);
     expect(config.idempotencyCleanupIntervalMs).toBe(5000);

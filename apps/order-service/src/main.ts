@@ -10,8 +10,7 @@ import {
   serveUntilSignal,
   startDiscovery,
 } from '@mesh/service-kit';
-import { openStore, storeLocation } from '@mesh/storage';
-import type { OpenedStore, StoreSettings } from '@mesh/storage';
+import { openStoreOrLog } from '@mesh/storage';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { orderServiceEnvSchema, toConfig } from './config';
@@ -25,24 +24,15 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(orderServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
-  const store: StoreSettings = config.postgres
-    ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'order-service' } }
-    : {
-        kind: 'sqlite',
-        sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
-      };
-  let opened: OpenedStore<OrderRepository>;
-  try {
-    opened = await openStore<OrderRepository>(
-      store,
-      {
-        sqlite: (options) => SqliteOrderRepository.open(options),
-        postgres: (options) => PgOrderRepository.open(options),
-      },
-      logger,
-    );
-  } catch (error) {
-    logger.error(`cannot open the database at ${storeLocation(store)}`, { err: error as Error });
+  const opened = await openStoreOrLog<OrderRepository>(
+    config.store,
+    {
+      sqlite: (options) => SqliteOrderRepository.open(options),
+      postgres: (options) => PgOrderRepository.open(options),
+    },
+    logger,
+  );
+  if (!opened) {
     process.exitCode = 1;
     return;
   }

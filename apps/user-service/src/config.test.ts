@@ -8,8 +8,7 @@ describe('user-service config', () => {
     expect(config).toMatchObject({
       port: 3000,
       adminPort: 9464,
-      databasePath: './data/users.db',
-      sqliteBusyTimeoutMs: 5000,
+      store: { kind: 'sqlite', sqlite: { path: './data/users.db', busyTimeoutMs: 5000 } },
       logLevel: 'info',
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -22,21 +21,28 @@ describe('user-service config', () => {
         SQLITE_BUSY_TIMEOUT_MS: '250',
       }),
     );
-    expect(config).toMatchObject({ databasePath: '/var/lib/mesh/u.db', sqliteBusyTimeoutMs: 250 });
+    expect(config.store).toEqual({
+      kind: 'sqlite',
+      sqlite: { path: '/var/lib/mesh/u.db', busyTimeoutMs: 250 },
+    });
   });
 
   it('stores in SQLite unless DATABASE_URL is set', () => {
-    expect(toConfig(parseConfig(userServiceEnvSchema, {})).postgres).toBeUndefined();
+    expect(toConfig(parseConfig(userServiceEnvSchema, {})).store.kind).toBe('sqlite');
   });
 
   it('reads PostgreSQL from DATABASE_URL with the pool, timeouts and schema defaults', () => {
     const url = 'postgres://mesh:secret@db.internal:5432/mesh';
-    expect(toConfig(parseConfig(userServiceEnvSchema, { DATABASE_URL: url })).postgres).toEqual({
-      url,
-      schema: 'user_service',
-      poolSize: 10,
-      statementTimeoutMs: 5000,
-      connectTimeoutMs: 2000,
+    expect(toConfig(parseConfig(userServiceEnvSchema, { DATABASE_URL: url })).store).toEqual({
+      kind: 'postgres',
+      postgres: {
+        url,
+        schema: 'user_service',
+        poolSize: 10,
+        statementTimeoutMs: 5000,
+        connectTimeoutMs: 2000,
+        applicationName: 'user-service',
+      },
     });
     const tuned = toConfig(
       parseConfig(userServiceEnvSchema, {
@@ -47,12 +53,16 @@ describe('user-service config', () => {
         DB_CONNECT_TIMEOUT_MS: '300',
       }),
     );
-    expect(tuned.postgres).toEqual({
-      url,
-      schema: 'users_a',
-      poolSize: 4,
-      statementTimeoutMs: 800,
-      connectTimeoutMs: 300,
+    expect(tuned.store).toEqual({
+      kind: 'postgres',
+      postgres: {
+        url,
+        schema: 'users_a',
+        poolSize: 4,
+        statementTimeoutMs: 800,
+        connectTimeoutMs: 300,
+        applicationName: 'user-service',
+      },
     });
   });
 

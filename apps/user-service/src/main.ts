@@ -7,8 +7,7 @@ import {
   selfInstance,
   serveUntilSignal,
 } from '@mesh/service-kit';
-import { openStore, storeLocation } from '@mesh/storage';
-import type { OpenedStore, StoreSettings } from '@mesh/storage';
+import { openStoreOrLog } from '@mesh/storage';
 import { createLogger } from '@mesh/telemetry';
 import { createApp } from './app';
 import { toConfig, userServiceEnvSchema } from './config';
@@ -20,24 +19,15 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(userServiceEnvSchema, process.env, toConfig);
   const logger = createLogger({ level: config.logLevel });
 
-  const store: StoreSettings = config.postgres
-    ? { kind: 'postgres', postgres: { ...config.postgres, applicationName: 'user-service' } }
-    : {
-        kind: 'sqlite',
-        sqlite: { path: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs },
-      };
-  let opened: OpenedStore<UserRepository>;
-  try {
-    opened = await openStore<UserRepository>(
-      store,
-      {
-        sqlite: (options) => SqliteUserRepository.open(options),
-        postgres: (options) => PgUserRepository.open(options),
-      },
-      logger,
-    );
-  } catch (error) {
-    logger.error(`cannot open the database at ${storeLocation(store)}`, { err: error as Error });
+  const opened = await openStoreOrLog<UserRepository>(
+    config.store,
+    {
+      sqlite: (options) => SqliteUserRepository.open(options),
+      postgres: (options) => PgUserRepository.open(options),
+    },
+    logger,
+  );
+  if (!opened) {
     process.exitCode = 1;
     return;
   }

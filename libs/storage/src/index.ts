@@ -3,7 +3,7 @@ export { classifyPgError } from './classify-pg-error';
 export { classifySqliteError } from './classify-sqlite-error';
 export { pendingMigrations, readMigrations } from './migrations';
 export type { AppliedMigration, Migration, SqlDialect } from './migrations';
-export { openStore, storeLocation } from './open-store';
+export { openStore, openStoreOrLog, storeLocation } from './open-store';
 export type { OpenedStore, RepositoryOpeners, StoreSettings } from './open-store';
 export {
   DEFAULT_PAGE_SIZE,
@@ -25,3 +25,5 @@ export { migrateSqlite } from './sqlite-migrate';
 export { withSqliteSpan } from './sqlite-span';
 export type { SqliteCall } from './sqlite-span';
 export { isSqliteUniqueViolation } from './sqlite-unique-violation';
+export { storageEnvShape, toStoreSettings } from './storage-settings';
+export type { StorageDefaults, StorageEnv } from './storage-settings';

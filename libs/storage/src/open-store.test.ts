@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { openStore, storeLocation } from './open-store';
+import { openStore, openStoreOrLog, storeLocation } from './open-store';
 import type { StoreSettings } from './open-store';
 import type { PostgresOptions, PostgresStatus } from './pg-pool';
 
@@ -63,6 +63,27 @@ describe('openStore', () => {
     const refused = new Error('database unreachable');
     open.postgres.mockRejectedValueOnce(refused);
     await expect(openStore(postgres, open, { warn: vi.fn() })).rejects.toBe(refused);
+  });
+});
+
+describe('openStoreOrLog', () => {
+  it('resolves to the opened store when the opener succeeds', async () => {
+    const error = vi.fn();
+    const store = await openStoreOrLog(sqlite, openers(), { warn: vi.fn(), error });
+    expect(store?.repository).toEqual({ engine: 'sqlite' });
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it('logs where the store is and resolves to undefined when the opener fails', async () => {
+    const open = openers();
+    const refused = new Error('database unreachable');
+    open.postgres.mockRejectedValueOnce(refused);
+    const error = vi.fn();
+    expect(await openStoreOrLog(postgres, open, { warn: vi.fn(), error })).toBeUndefined();
+    expect(error).toHaveBeenCalledWith(
+      'cannot open the database at PostgreSQL (DATABASE_URL, schema things)',
+      { err: refused },
+    );
   });
 });
 

@@ -45,6 +45,24 @@ export async function openStore<R>(
   return { repository, status: () => ({ ...repository.status() }) };
 }
 
+/**
+ * {@link openStore}, for a service's start-up: when the store cannot be opened, logs an error
+ * naming where it is ({@link storeLocation}) and resolves to `undefined`, so that the caller can
+ * exit without a stack trace.
+ */
+export async function openStoreOrLog<R>(
+  settings: StoreSettings,
+  openers: RepositoryOpeners<R>,
+  logger: Pick<Logger, 'warn' | 'error'>,
+): Promise<OpenedStore<R> | undefined> {
+  try {
+    return await openStore(settings, openers, logger);
+  } catch (error) {
+    logger.error(`cannot open the database at ${storeLocation(settings)}`, { err: error as Error });
+    return undefined;
+  }
+}
+
 /** Where the store is, for the message saying it cannot be opened; never the URL's credentials. */
 export function storeLocation(settings: StoreSettings): string {
   return settings.kind === 'postgres'
