@@ -101,7 +101,8 @@ export function meshInstrumentationConfig(): InstrumentationConfigMap {
       disableLogCorrelation: true,
       disableLogSending: true,
     },
-    '@opentelemetry/instrumentation-pg': {},
+    // Queries outside a request (readiness pings, key cleanup, migrations) make no root traces.
+    '@opentelemetry/instrumentation-pg': { requireParentSpan: true },
     '@opentelemetry/instrumentation-runtime-node': {},
     // Off by default in the bundle; only the process groups: system-wide figures belong to the host.
     '@opentelemetry/instrumentation-host-metrics': {
