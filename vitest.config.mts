@@ -6,6 +6,7 @@ export default defineConfig({
       'libs/*/vitest.config.mts',
       'apps/*/vitest.config.mts',
       'tools/vitest.config.mts',
+      'infra/vitest.config.mts',
       'e2e/vitest.config.mts',
     ],
   },

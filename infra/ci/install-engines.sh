@@ -4,7 +4,7 @@
 # Idempotent: packages already present are left alone.
 set -euo pipefail
 
-packages=(etcd-server prometheus postgresql)
+packages=(etcd-server prometheus prometheus-alertmanager postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -21,6 +21,6 @@ echo "install-engines: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Debian packages start system services; the tests run their own instances on free ports.
-for svc in etcd prometheus postgresql; do
+for svc in etcd prometheus prometheus-alertmanager postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" 2>/dev/null || "${sudo_cmd[@]}" service "$svc" stop 2>/dev/null || true
 done
