@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatLogLine } from './log-view';
+import { backendLinks, otlpExportEnv, parseOtlpTarget } from './otlp';
 import { planMesh } from './plan';
 import type { InstancePlan } from './plan';
 import { isPortFree } from './ports';
@@ -42,6 +43,7 @@ interface LauncherOptions {
   registry: 'static' | 'etcd';
   etcdEndpoints: string;
   database?: string;
+  otlp?: string;
 }
 
 /** `--database`: a postgres:// URL, checked before anything starts. */
@@ -79,6 +81,10 @@ const program = new Command()
       'PostgreSQL for user-service and order-service (DATABASE_URL) instead of SQLite files',
     ).argParser(databaseUrl),
   )
+  .option(
+    '--otlp <url>',
+    "export every service's traces over OTLP/HTTP to this receiver, e.g. http://127.0.0.1:4318 (npm run backends)",
+  )
   .option('--logs-dir <dir>', 'where each instance writes <instance>.ndjson', 'logs')
   .addOption(
     new Option('--log-level <level>', 'LOG_LEVEL of every service')
@@ -104,6 +110,9 @@ const program = new Command()
 
 async function main(): Promise<void> {
   const options = program.parse().opts<LauncherOptions>();
+  const otlp = options.otlp === undefined ? undefined : parseOtlpTarget(options.otlp);
+  if (otlp?.ok === false) usage(`--otlp: ${otlp.reason}, e.g. --otlp http://127.0.0.1:4318`);
+  const otlpUrl = otlp?.ok === true ? otlp.url : undefined;
   const preload = resolve(repoRoot, 'libs', 'telemetry', 'dist', 'register.js');
   const adminToken = process.env['ADMIN_TOKEN'] ?? randomBytes(24).toString('base64url');
   const dataDir = resolve(options.dataDir);
@@ -152,7 +161,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor({
     preload,
     logsDir,
-    baseEnv: process.env,
+    baseEnv: otlpUrl === undefined ? process.env : { ...process.env, ...otlpExportEnv(otlpUrl) },
     print: (line) => process.stdout.write(`${line}\n`),
     view: options.json
       ? (_instance, line) => line
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     summary(plan, options.host, adminToken, process.env['ADMIN_TOKEN'] !== undefined),
   );
+  if (otlpUrl !== undefined) process.stdout.write(traceLinks(otlpUrl));
   process.stdout.write(`observable-mesh is ready in ${seconds}s — Ctrl-C stops everything\n`);
 }
 
@@ -234,6 +244,19 @@ function summary(plan: InstancePlan[], host: string, token: string, tokenFromEnv
     `       -d '{"userId":"<user id>","items":[{"sku":"BOOK-1","quantity":2,"unitPrice":1250}]}'`,
     `  curl -s -X POST http://${host}:${plan[0]?.adminPort}/admin/chaos -H "Authorization: Bearer ${token}" \\`,
     `       -H 'content-type: application/json' -d '{"errorRate":0.5,"durationMs":60000}'`,
+    '',
+  ].join('\n');
+}
+
+/** Printed beside the URL table with `--otlp`: where the traces go and where to look at them. */
+function traceLinks(url: URL): string {
+  const links = backendLinks(url);
+  const note = links.guessed ? ' (the defaults of `npm run backends`)' : '';
+  return [
+    `traces: OTLP/HTTP → ${url.href}`,
+    `  Jaeger      ${links.jaeger}  (API: ${links.jaeger}/api/traces/<trace id>)${note}`,
+    `  Prometheus  ${links.prometheus}${note}`,
+    '',
     '',
   ].join('\n');
 }
@@ -274,6 +297,12 @@ function parseEndpoints(value: string): string[] {
   }
   if (endpoints.length === 0) fail('--etcd-endpoints: give at least one URL');
   return endpoints;
+}
+
+/** A bad flag value: exit 2 (usage), like `npm run backends`. */
+function usage(message: string): never {
+  process.stderr.write(`launcher: ${message}\n`);
+  process.exit(2);
 }
 
 function fail(message: string): never {

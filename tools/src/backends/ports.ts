@@ -1,0 +1,62 @@
+/**
+ * The native backends' port plan (ARCHITECTURE.md, docs/native-backends.md): every backend on
+ * 127.0.0.1, each port shifted by the same offset so a second set (a test) can run beside the first.
+ */
+export interface BackendPorts {
+  /** Collector OTLP/gRPC receiver, 4317. */
+  collectorOtlpGrpc: number;
+  /** Collector OTLP/HTTP receiver, 4318 — where `npm start -- --otlp` sends. */
+  collectorOtlpHttp: number;
+  /** Collector health_check extension, 13133. */
+  collectorHealth: number;
+  /** Collector's Prometheus exporter of the span metrics, 8889 (scraped as job `otel-collector`). */
+  collectorSpanMetrics: number;
+  /** Collector's own telemetry, 8888. */
+  collectorSelfMetrics: number;
+  /** Jaeger query API and UI, 16686. */
+  jaegerQuery: number;
+  /** Jaeger's own OTLP/gRPC receiver, 14317. */
+  jaegerOtlpGrpc: number;
+  /** Jaeger's own OTLP/HTTP receiver, 14318. */
+  jaegerOtlpHttp: number;
+  prometheus: number;
+  alertmanager: number;
+  opensearch: number;
+}
+
+export const DEFAULT_BACKEND_PORTS: Readonly<BackendPorts> = Object.freeze({
+  collectorOtlpGrpc: 4317,
+  collectorOtlpHttp: 4318,
+  collectorHealth: 13133,
+  collectorSpanMetrics: 8889,
+  collectorSelfMetrics: 8888,
+  jaegerQuery: 16686,
+  jaegerOtlpGrpc: 14317,
+  jaegerOtlpHttp: 14318,
+  prometheus: 9090,
+  alertmanager: 9093,
+  opensearch: 9200,
+});
+
+/** The highest `--port-offset` that keeps every backend port below 65536. */
+export const MAX_BACKEND_PORT_OFFSET = 65_535 - Math.max(...Object.values(DEFAULT_BACKEND_PORTS));
+
+/** Every default port plus `offset`. */
+export function backendPorts(offset: number): BackendPorts {
+  const shifted = Object.entries(DEFAULT_BACKEND_PORTS).map(([key, port]) => [key, port + offset]);
+  return Object.fromEntries(shifted) as unknown as BackendPorts;
+}
+
+/**
+ * The `--port-offset` of the `npm run backends` an OTLP/HTTP URL points at: its port is one of the
+ * two OTLP/HTTP receivers (Collector 4318, Jaeger 14318) plus the offset; the smaller such offset
+ * wins. Undefined when the port fits neither (some other receiver).
+ */
+export function backendOffsetOf(otlpUrl: URL): number | undefined {
+  const port = Number(otlpUrl.port || (otlpUrl.protocol === 'https:' ? 443 : 80));
+  const receivers = [DEFAULT_BACKEND_PORTS.jaegerOtlpHttp, DEFAULT_BACKEND_PORTS.collectorOtlpHttp];
+  const offsets = receivers
+    .map((base) => port - base)
+    .filter((o) => o >= 0 && o <= MAX_BACKEND_PORT_OFFSET);
+  return offsets.length === 0 ? undefined : Math.min(...offsets);
+}
