@@ -6,12 +6,15 @@
 //   GATEWAY_URL   where to send it (default http://gateway:8080)
 //   INTERVAL_MS   pause between two requests (default 400, about 2.5 requests per second)
 //   REPORT_MS     how often one summary line is printed (default 60000)
+//   HEARTBEAT_FILE  touched after every request: compose's healthcheck checks it is fresh
 
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 
 const gateway = (process.env.GATEWAY_URL ?? 'http://gateway:8080').replace(/\/+$/, '');
 const intervalMs = positive(process.env.INTERVAL_MS, 400);
 const reportMs = positive(process.env.REPORT_MS, 60_000);
+const heartbeatFile = process.env.HEARTBEAT_FILE;
 const REQUEST_TIMEOUT_MS = 5000;
 /** Ids remembered for reads; old ones are forgotten so memory stays flat however long it runs. */
 const KEEP = 200;
@@ -41,7 +44,9 @@ function count(action, outcome) {
 }
 
 function print(fields) {
-  process.stdout.write(`${JSON.stringify({ '@timestamp': new Date().toISOString(), ...fields })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ '@timestamp': new Date().toISOString(), ...fields })}\n`,
+  );
 }
 
 async function call(action, method, path, body, headers = {}) {
@@ -87,13 +92,25 @@ async function createOrder() {
   }));
   // One order in ten repeats its POST with the same key: the second answer is the stored replay.
   const key = `load-${Date.now().toString(36)}-${serial++}`;
-  const order = await call('create-order', 'POST', '/api/orders', { userId, items }, {
-    'idempotency-key': key,
-  });
+  const order = await call(
+    'create-order',
+    'POST',
+    '/api/orders',
+    { userId, items },
+    {
+      'idempotency-key': key,
+    },
+  );
   if (typeof order?.id === 'string') {
     remember(orders, order.id);
     if (Math.random() < 0.1) {
-      await call('replay-order', 'POST', '/api/orders', { userId, items }, { 'idempotency-key': key });
+      await call(
+        'replay-order',
+        'POST',
+        '/api/orders',
+        { userId, items },
+        { 'idempotency-key': key },
+      );
     }
   }
 }
@@ -102,9 +119,23 @@ async function createOrder() {
 const ACTIONS = [
   [0.1, createUser],
   [0.2, createOrder],
-  [0.2, () => call('get-order', 'GET', `/api/orders/${pick(orders) ?? 'none'}`)],
-  [0.15, () => call('get-user', 'GET', `/api/users/${pick(users) ?? 'none'}`)],
-  [0.15, () => call('orders-of-user', 'GET', `/api/orders?userId=${pick(users) ?? 'none'}`)],
+  [
+    0.2,
+    () =>
+      orders.length === 0 ? createOrder() : call('get-order', 'GET', `/api/orders/${pick(orders)}`),
+  ],
+  [
+    0.15,
+    () =>
+      users.length === 0 ? createUser() : call('get-user', 'GET', `/api/users/${pick(users)}`),
+  ],
+  [
+    0.15,
+    () =>
+      users.length === 0
+        ? createUser()
+        : call('orders-of-user', 'GET', `/api/orders?userId=${pick(users)}`),
+  ],
   [0.15, () => call('list-users', 'GET', '/api/users')],
   [0.05, () => call('missing-order', 'GET', `/api/orders/${randomUUID()}`)],
 ];
@@ -118,7 +149,10 @@ function nextAction() {
 }
 
 function report() {
-  print({ message: 'load-generator: requests since the last report', counts: Object.fromEntries(counts) });
+  print({
+    message: 'load-generator: requests since the last report',
+    counts: Object.fromEntries(counts),
+  });
   counts.clear();
 }
 
@@ -135,6 +169,7 @@ async function main() {
   for (let i = 0; i < 3 && !stopping; i++) await createUser();
   while (!stopping) {
     await nextAction()();
+    if (heartbeatFile) writeFileSync(heartbeatFile, new Date().toISOString());
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   report();
