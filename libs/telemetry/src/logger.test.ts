@@ -81,6 +81,34 @@ describe('createLogger', () => {
     expect(second?.['error']).toMatchObject({ type: 'TypeError', message: 'fetch failed' });
   });
 
+  it('folds a dotted key into an object of the same line, so Filebeat can expand every line', () => {
+    const { logger, lines } = memoryLogger();
+    const meta = { event: { dataset: 'http.access', duration: 5 }, http: { route: '/x' } };
+    logger.info('GET /x 200 0ms', meta);
+    class UpstreamError extends Error {
+      readonly code = 'upstream_unavailable';
+    }
+    logger.error('upstream failed', {
+      err: new UpstreamError('user-service answered 503'),
+      'error.code': 'upstream_unavailable',
+      'http.request.id': 'r-1',
+    });
+    const [access, failure] = lines();
+    // the access log's own dataset stays; the formatter's dotted one is not written beside it
+    expect(access?.['event']).toEqual({ dataset: 'http.access', duration: 5 });
+    expect(access).not.toHaveProperty(['event.dataset']);
+    expect(access).toHaveProperty(['service.name']);
+    expect(failure?.['error']).toMatchObject({
+      code: 'upstream_unavailable',
+      type: 'UpstreamError',
+    });
+    expect(failure).not.toHaveProperty(['error.code']);
+    // no object of the line to fold into: stays dotted
+    expect(failure?.['http.request.id']).toBe('r-1');
+    // the caller's objects are not changed
+    expect(meta.event).toEqual({ dataset: 'http.access', duration: 5 });
+  });
+
   it('defaults to level info and honours a given level', () => {
     const quiet = memoryLogger();
     quiet.logger.debug('hidden');
