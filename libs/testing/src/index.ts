@@ -3,8 +3,14 @@ export type { CapturedRequest, CaptureServer } from './capture-server';
 export { findExecutable, requireEngine } from './engine';
 export type { EngineLookup } from './engine';
 export { requireEtcd, startEtcd } from './etcd-server';
+export { expandKeys, ExpandKeysError, isJsonObject, valueAtPath } from './expand-keys';
+export type { JsonObject } from './expand-keys';
 export type { EtcdServer, StartEtcdOptions } from './etcd-server';
 export { freePort } from './free-port';
+export { kqlToQueryString } from './kql';
+export type { TranslatedKql } from './kql';
+export { readNdjson, shipLogLines } from './log-shipper';
+export type { ShipLogLinesOptions } from './log-shipper';
 export {
   decodeJsonTraces,
   decodeProtobufTraces,
