@@ -19,9 +19,21 @@ export interface BackendPorts {
   jaegerOtlpGrpc: number;
   /** Jaeger's own OTLP/HTTP receiver, 14318. */
   jaegerOtlpHttp: number;
+  /** Jaeger query gRPC API, 16685. */
+  jaegerQueryGrpc: number;
+  /**
+   * Jaeger's healthcheckv2 extension, 14269 — Jaeger v1's admin port, since the Collector holds
+   * 13133 on the same host (in compose each has its own 13133).
+   */
+  jaegerHealth: number;
+  /** Jaeger's own telemetry, 14270 (the Collector holds 8888). */
+  jaegerSelfMetrics: number;
   prometheus: number;
   alertmanager: number;
+  /** OpenSearch REST API, 9200. */
   opensearch: number;
+  /** OpenSearch node transport, 9300 (single node: nothing joins it, but it binds). */
+  opensearchTransport: number;
 }
 
 export const DEFAULT_BACKEND_PORTS: Readonly<BackendPorts> = Object.freeze({
@@ -33,9 +45,13 @@ export const DEFAULT_BACKEND_PORTS: Readonly<BackendPorts> = Object.freeze({
   jaegerQuery: 16686,
   jaegerOtlpGrpc: 14317,
   jaegerOtlpHttp: 14318,
+  jaegerQueryGrpc: 16685,
+  jaegerHealth: 14269,
+  jaegerSelfMetrics: 14270,
   prometheus: 9090,
   alertmanager: 9093,
   opensearch: 9200,
+  opensearchTransport: 9300,
 });
 
 /** The highest `--port-offset` that keeps every backend port below 65536. */
