@@ -25,6 +25,7 @@ fi
 require_tool go "Go with the Go module proxy is needed to build the Collector"
 
 engine_log "building the Collector $version from $manifest into $dir"
+rm -f "$dir/.built" # a half-finished build is never taken for a finished one
 mkdir -p "$dir/bin"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
 if [ ! -x "$dir/bin/builder" ]; then

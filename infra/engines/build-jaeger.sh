@@ -22,6 +22,7 @@ fi
 require_tool go "Go with the Go module proxy is needed to build Jaeger"
 
 engine_log "building Jaeger $version (github.com/jaegertracing/jaeger $module_version) in $dir"
+rm -f "$dir/.built" # a half-finished build is never taken for a finished one
 mkdir -p "$dir/src" "$dir/bin"
 cd "$dir/src"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"

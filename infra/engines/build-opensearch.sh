@@ -27,10 +27,12 @@ require_tool java "Java 17 runs OpenSearch $version"
 
 engine_log "building OpenSearch $version (stand-in for Elasticsearch) from $project into $dir"
 rm -rf "$dir/build" "$dir/lib"
+rm -f "$dir/.built" # a half-finished build is never taken for a finished one
 mkdir -p "$dir/bin"
-mvn -q -B -Dstyle.color=never -f "$project/pom.xml" -Dopensearch.version="$version" -Dmesh.build.dir="$dir/build" \
-  package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib" ||
-  engine_fail "mvn package of $project"
+# Maven 3.8 prints bare colour resets even when quiet; strip them (pipefail keeps mvn's status).
+mvn -q -B -f "$project/pom.xml" -Dopensearch.version="$version" -Dmesh.build.dir="$dir/build" \
+  package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib" 2>&1 |
+  sed -u 's/\x1b\[0m//g' || engine_fail "mvn package of $project"
 install -m 0644 "$dir/build/mesh-opensearch.jar" "$dir/lib/mesh-opensearch.jar"
 rm -rf "$dir/build"
 
