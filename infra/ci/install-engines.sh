@@ -12,7 +12,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-engines: all present (${packages[*]})"
-  exit 0
+  exec bash "$(dirname "$0")/../engines/build-all.sh" # Collector, Jaeger, OpenSearch (cached)
 fi
 
 sudo_cmd=()
@@ -24,3 +24,4 @@ DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-inst
 for svc in etcd prometheus prometheus-alertmanager postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" 2>/dev/null || "${sudo_cmd[@]}" service "$svc" stop 2>/dev/null || true
 done
+bash "$(dirname "$0")/../engines/build-all.sh" # Collector, Jaeger, OpenSearch (built or cached)

@@ -17,7 +17,7 @@ bin="$dir/bin/opensearch"
 
 # The digest of this script (it writes the launcher) and the project is part of the marker:
 # editing either rebuilds.
-digest="$(find "${BASH_SOURCE[0]}" "$project/pom.xml" "$project/src" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+digest="$(find "$ENGINES_DIR/build-opensearch.sh" "$project/pom.xml" "$project/src" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
 if engine_done "$dir" && grep -q "project $digest" "$dir/.built"; then
   engine_log "cached: $bin (OpenSearch $version, project $digest)"
   exit 0
