@@ -34,7 +34,12 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            // Whole-system checks may import an app's public entry points (its package.json
+            // `exports`, e.g. `@mesh/gateway/config` for the env schema compose is checked against).
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:tool', 'type:app'],
+            },
             { sourceTag: 'scope:resilience', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:discovery', onlyDependOnLibsWithTags: ['scope:resilience'] },
           ],
