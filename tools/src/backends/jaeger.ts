@@ -33,6 +33,7 @@ export function jaegerEnv(
     JAEGER_QUERY_GRPC_ENDPOINT: `${host}:${ports.jaegerQueryGrpc}`,
     JAEGER_OTLP_GRPC_ENDPOINT: `${host}:${ports.jaegerOtlpGrpc}`,
     JAEGER_OTLP_HTTP_ENDPOINT: `${host}:${ports.jaegerOtlpHttp}`,
+    JAEGER_THRIFT_HTTP_ENDPOINT: `${host}:${ports.jaegerThriftHttp}`,
     JAEGER_HEALTH_CHECK_ENDPOINT: `${host}:${ports.jaegerHealth}`,
     JAEGER_METRICS_HOST: host,
     JAEGER_METRICS_PORT: String(ports.jaegerSelfMetrics),

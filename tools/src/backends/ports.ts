@@ -19,6 +19,8 @@ export interface BackendPorts {
   jaegerOtlpGrpc: number;
   /** Jaeger's own OTLP/HTTP receiver, 14318. */
   jaegerOtlpHttp: number;
+  /** Jaeger's Thrift-over-HTTP receiver (the deprecated Jaeger exporter of the services), 14268. */
+  jaegerThriftHttp: number;
   /** Jaeger query gRPC API, 16685. */
   jaegerQueryGrpc: number;
   /**
@@ -45,6 +47,7 @@ export const DEFAULT_BACKEND_PORTS: Readonly<BackendPorts> = Object.freeze({
   jaegerQuery: 16686,
   jaegerOtlpGrpc: 14317,
   jaegerOtlpHttp: 14318,
+  jaegerThriftHttp: 14268,
   jaegerQueryGrpc: 16685,
   jaegerHealth: 14269,
   jaegerSelfMetrics: 14270,
