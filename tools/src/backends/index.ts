@@ -1,0 +1,49 @@
+export {
+  derivePrometheusConfig,
+  deriveTestRules,
+  meshScrapeTargets,
+  parseDuration,
+  prometheusJobs,
+  prometheusRuleFiles,
+} from './prometheus-config';
+export type {
+  DerivePrometheusConfigOptions,
+  DeriveTestRulesOptions,
+  MeshProcess,
+  StaticTarget,
+} from './prometheus-config';
+export { startAlertmanager, startPrometheus } from './prometheus';
+export type {
+  RunningBackend,
+  StartAlertmanagerOptions,
+  StartPrometheusOptions,
+} from './prometheus';
+export { collectorConfigFile, collectorEnv, startCollector } from './collector';
+export type { CollectorOptions } from './collector';
+export { httpReady, startEngineProcess } from './engine-process';
+export type { EngineProcess, EngineProcessOptions } from './engine-process';
+export {
+  BUILD_HINT,
+  DEBIAN_ENGINES,
+  EngineMissingError,
+  engineCacheDir,
+  INSTALL_HINT,
+  isEngineMissingError,
+  locateEngine,
+  notBuiltMessage,
+  readVersions,
+  requireBuiltEngine,
+  requireInstalledEngine,
+} from './engines';
+export type { BuiltEngine, BuiltEngineName } from './engines';
+export { jaegerConfigFile, jaegerEnv, startJaeger } from './jaeger';
+export type { JaegerOptions } from './jaeger';
+export { openSearchEnv, startOpenSearch } from './opensearch';
+export type { OpenSearchOptions } from './opensearch';
+export {
+  backendOffsetOf,
+  backendPorts,
+  DEFAULT_BACKEND_PORTS,
+  MAX_BACKEND_PORT_OFFSET,
+} from './ports';
+export type { BackendPorts } from './ports';
