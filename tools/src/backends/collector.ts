@@ -3,12 +3,23 @@ import { httpReady, startEngineProcess } from './engine-process';
 import type { EngineProcess } from './engine-process';
 import type { BackendPorts } from './ports';
 
+/** The ports the Collector listens on, and Jaeger's OTLP/gRPC port it sends traces to. */
+export type CollectorPorts = Pick<
+  BackendPorts,
+  | 'collectorOtlpGrpc'
+  | 'collectorOtlpHttp'
+  | 'collectorHealth'
+  | 'collectorSpanMetrics'
+  | 'collectorSelfMetrics'
+  | 'jaegerOtlpGrpc'
+>;
+
 /** How to run the stack's Collector natively. */
 export interface CollectorOptions {
   repoRoot: string;
   /** The built `otelcol-mesh` (engines.ts `requireBuiltEngine('otelcol', …)`). */
   executable: string;
-  ports: BackendPorts;
+  ports: CollectorPorts;
   /** Address every listener binds, and where Jaeger is reached. Default 127.0.0.1. */
   host?: string;
   /** `collector.log` goes here. */
@@ -26,7 +37,7 @@ export function collectorConfigFile(repoRoot: string): string {
  * The environment the Collector config reads its listeners and its Jaeger endpoint from
  * (`${env:VAR:-compose default}` in infra/otel-collector/config.yaml).
  */
-export function collectorEnv(ports: BackendPorts, host = '127.0.0.1'): Record<string, string> {
+export function collectorEnv(ports: CollectorPorts, host = '127.0.0.1'): Record<string, string> {
   return {
     OTLP_GRPC_ENDPOINT: `${host}:${ports.collectorOtlpGrpc}`,
     OTLP_HTTP_ENDPOINT: `${host}:${ports.collectorOtlpHttp}`,

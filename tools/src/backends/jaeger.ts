@@ -3,12 +3,24 @@ import { httpReady, startEngineProcess } from './engine-process';
 import type { EngineProcess } from './engine-process';
 import type { BackendPorts } from './ports';
 
+/** The ports Jaeger listens on. */
+export type JaegerPorts = Pick<
+  BackendPorts,
+  | 'jaegerQuery'
+  | 'jaegerQueryGrpc'
+  | 'jaegerOtlpGrpc'
+  | 'jaegerOtlpHttp'
+  | 'jaegerThriftHttp'
+  | 'jaegerHealth'
+  | 'jaegerSelfMetrics'
+>;
+
 /** How to run the stack's Jaeger v2 natively. */
 export interface JaegerOptions {
   repoRoot: string;
   /** The built `jaeger` (engines.ts `requireBuiltEngine('jaeger', …)`). */
   executable: string;
-  ports: BackendPorts;
+  ports: JaegerPorts;
   /** Default 127.0.0.1. */
   host?: string;
   /** `jaeger.log` goes here. */
@@ -25,7 +37,7 @@ export function jaegerConfigFile(repoRoot: string): string {
 /** The environment infra/jaeger/config.yaml reads its listeners and file paths from. */
 export function jaegerEnv(
   repoRoot: string,
-  ports: BackendPorts,
+  ports: JaegerPorts,
   host = '127.0.0.1',
 ): Record<string, string> {
   return {

@@ -4,11 +4,14 @@ import { httpReady, startEngineProcess } from './engine-process';
 import type { EngineProcess } from './engine-process';
 import type { BackendPorts } from './ports';
 
+/** The ports the OpenSearch node binds. */
+export type OpenSearchPorts = Pick<BackendPorts, 'opensearch' | 'opensearchTransport'>;
+
 /** How to run OpenSearch — standing in for Elasticsearch, not the same product — natively. */
 export interface OpenSearchOptions {
   /** The built `bin/opensearch` launcher (engines.ts `requireBuiltEngine('opensearch', …)`). */
   executable: string;
-  ports: BackendPorts;
+  ports: OpenSearchPorts;
   /** Default 127.0.0.1. */
   host?: string;
   /** The node's home: `data/`, `logs/` and `tmp/` live here. */
@@ -23,7 +26,7 @@ export interface OpenSearchOptions {
 
 /** The environment the node reads its address, ports and paths from (MeshOpenSearch.java). */
 export function openSearchEnv(
-  ports: BackendPorts,
+  ports: OpenSearchPorts,
   dataDir: string,
   host = '127.0.0.1',
   heap = '512m',
