@@ -30,22 +30,17 @@ export function kqlToQueryString(kql: string): TranslatedKql {
     return token?.kind === 'word' && token.text.toLowerCase() === word;
   };
 
-  function orExpression(): string {
-    const parts = [andExpression()];
-    while (isKeyword('or')) {
+  /** `operand (word operand)*`, parenthesised when there is more than one operand. */
+  function chain(word: string, operand: () => string, joiner: string): string {
+    const parts = [operand()];
+    while (isKeyword(word)) {
       at++;
-      parts.push(andExpression());
+      parts.push(operand());
     }
-    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`;
+    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(joiner)})`;
   }
-  function andExpression(): string {
-    const parts = [notExpression()];
-    while (isKeyword('and')) {
-      at++;
-      parts.push(notExpression());
-    }
-    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' AND ')})`;
-  }
+  const orExpression = (): string => chain('or', andExpression, ' OR ');
+  const andExpression = (): string => chain('and', notExpression, ' AND ');
   function notExpression(): string {
     if (isKeyword('not')) {
       at++;
