@@ -1,7 +1,13 @@
 export { startCaptureServer } from './capture-server';
 export type { CapturedRequest, CaptureServer } from './capture-server';
-export { findExecutable, requireEngine } from './engine';
-export type { EngineLookup } from './engine';
+export {
+  builtEngineDir,
+  engineCacheDir,
+  findExecutable,
+  requireBuiltEngine,
+  requireEngine,
+} from './engine';
+export type { BuiltEngineName, EngineLookup } from './engine';
 export { requireEtcd, startEtcd } from './etcd-server';
 export { expandKeys, ExpandKeysError, isJsonObject, valueAtPath } from './expand-keys';
 export type { JsonObject } from './expand-keys';
