@@ -192,4 +192,34 @@ describe.skipIf(engines.includes(undefined))('alerts on a real fault', () => {
       await Promise.all(users.map((i) => admin(mesh, i.name, 'DELETE', '/admin/chaos')));
     }
   });
+
+  it('when an instance hangs, InstanceDown fires for it and pages', async () => {
+    // SIGSTOP rather than a kill: the launcher restarts a dead instance within a second, a frozen
+    // one stays frozen — its admin port accepts nothing and every scrape times out.
+    const hung = mesh.instance('user-service-2');
+    const pid = hung.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const received = await waitFor(
+        async () => {
+          const alerts = await getJson<AlertmanagerAlert[]>(
+            `${alertmanager?.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="InstanceDown"')}`,
+          );
+          return alerts.find((a) => a.labels['instance'] === 'user-service-2');
+        },
+        {
+          timeoutMs: 40_000,
+          intervalMs: 500,
+          what: 'InstanceDown of user-service-2 in Alertmanager',
+        },
+      );
+      expect(received.labels).toMatchObject({ job: 'user-service', severity: 'critical' });
+      expect(received.receivers.map((r) => r.name)).toEqual(['critical']);
+      expect(received.annotations['summary']).toBe('user-service instance user-service-2 is down');
+      const down = await query('up == 0');
+      expect(down.map((s) => s.metric['instance'])).toEqual(['user-service-2']);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
 });
