@@ -250,6 +250,16 @@ describe('Grafana datasource provisioning', () => {
   });
 
   it('the dashboard provider loads the directory compose mounts the dashboards at', () => {
+    const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[] }>;
+    };
+    const volumes = compose.services['grafana']?.volumes ?? [];
+    expect(volumes).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
+    expect(volumes).toContain('./grafana/dashboards:/var/lib/grafana/dashboards:ro');
+    // Each datasource URL names a compose service.
+    for (const { url } of datasources) {
+      expect(Object.keys(compose.services), url).toContain(new URL(url).hostname);
+    }
     const provider = parse(readFileSync(dashboardsProviderFile, 'utf8')) as {
       providers: { type: string; options: { path: string } }[];
     };
