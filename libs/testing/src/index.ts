@@ -15,7 +15,7 @@ export type { EtcdServer, StartEtcdOptions } from './etcd-server';
 export { freePort } from './free-port';
 export { kqlToQueryString } from './kql';
 export type { TranslatedKql } from './kql';
-export { readNdjson, shipLogLines } from './log-shipper';
+export { shipLogLines } from './log-shipper';
 export type { ShipLogLinesOptions } from './log-shipper';
 export {
   decodeJsonTraces,

@@ -1,14 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { JsonObject } from './expand-keys';
 import { expandKeys } from './expand-keys';
-
-/** Reads the JSON lines of an ndjson file (lines that are not JSON objects are skipped). */
-export function readNdjson(file: string): JsonObject[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as JsonObject);
-}
 
 /** Options of {@link shipLogLines}. */
 export interface ShipLogLinesOptions {
