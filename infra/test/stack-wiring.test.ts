@@ -220,6 +220,30 @@ describe('traces: services → Collector → Jaeger', () => {
   });
 });
 
+describe("Kibana's links back to Jaeger", () => {
+  it('the trace.id URL formatter of the Kibana data view opens the published Jaeger UI', () => {
+    const objects = readFileSync(join(repoRoot, 'infra/elk/kibana/saved-objects.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { attributes?: { fieldFormatMap?: string } });
+    const templates = objects.flatMap((object) => {
+      const map = object.attributes?.fieldFormatMap;
+      if (map === undefined) return [];
+      const formats = JSON.parse(map) as Record<string, { params?: { urlTemplate?: string } }>;
+      const template = formats['trace.id']?.params?.urlTemplate;
+      return template === undefined ? [] : [template];
+    });
+    expect(templates.length).toBeGreaterThan(0);
+    const jaegerHostPort = publishedPortsOf(service('jaeger'))[0]?.host;
+    for (const template of templates) {
+      expect(address(new URL(template.replace('{{value}}', 'x')).origin)).toEqual({
+        host: 'localhost',
+        port: jaegerHostPort,
+      });
+    }
+  });
+});
+
 describe('discovery and storage', () => {
   it.each(meshApps)("%s's ETCD_ENDPOINTS is etcd's advertised and listening client URL", (app) => {
     const endpoints = (meshEnv[app]['ETCD_ENDPOINTS'] as string).split(',');
