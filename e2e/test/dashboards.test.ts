@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireEngine } from '@mesh/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   DEFAULT_BACKEND_PORTS,
   derivePrometheusConfig,
@@ -148,7 +149,35 @@ interface PromResponse {
 }
 
 const dashboards = readDashboards();
-const targets = promTargets(dashboards);
+/**
+ * The PromQL of the Jaeger datasource's trace-to-metrics links (grafana/provisioning), as Grafana
+ * sees it after its environment expansion (`$$` → `$`); Grafana fills `$__tags` from the span.
+ */
+function traceToMetricsTargets(): PanelTarget[] {
+  const text = readFileSync(
+    join(repoRoot, 'grafana', 'provisioning', 'datasources', 'datasources.yml'),
+    'utf8',
+  ).replace(/\$\$/g, '$');
+  const { datasources } = parse(text) as {
+    datasources: {
+      uid: string;
+      jsonData?: { tracesToMetrics?: { queries: { name: string; query: string }[] } };
+    }[];
+  };
+  const queries =
+    datasources.find((d) => d.uid === 'jaeger')?.jsonData?.tracesToMetrics?.queries ?? [];
+  return queries.map((q) => ({
+    key: `datasource jaeger / tracesToMetrics / ${q.name}`,
+    dashboard: 'provisioning',
+    panel: q.name,
+    refId: q.name,
+    expr: q.query,
+    instant: true,
+    exemplar: false,
+  }));
+}
+
+const targets = [...promTargets(dashboards), ...traceToMetricsTargets()];
 const variables = variableQueries(dashboards);
 
 const prometheusExecutable = requireEngine('prometheus', ['/usr/bin']);
@@ -304,6 +333,8 @@ describe.skipIf(!prometheusExecutable)(
 
       values['__rate_interval'] = '1m';
       values['__interval'] = '5s';
+      // What tracesToMetrics makes of a gateway span (tag service.name → label service_name).
+      values['__tags'] = 'service_name="gateway"';
       for (const name of ['service', 'instance']) {
         const variable = variables.find((v) => v.name === name);
         if (!variable) throw new Error(`no ${name} variable`);
