@@ -32,7 +32,10 @@ engine_log "resolving modules (go get -tool)"
 go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$module_version" ||
   engine_fail "go get -tool github.com/jaegertracing/jaeger/cmd/jaeger@$module_version"
 engine_log "compiling (nice go build)"
-nice -n 10 go build -trimpath -ldflags "-s -w" -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger ||
+# The version stamp makes `jaeger version` and the startup log say which Jaeger this is.
+ldflags="-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$version"
+ldflags+=" -X github.com/jaegertracing/jaeger/internal/version.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger ||
   engine_fail "go build github.com/jaegertracing/jaeger/cmd/jaeger"
 mv "$bin.tmp" "$bin"
 engine_mark_done "$dir" "$bin"
