@@ -101,6 +101,12 @@ describe.skipIf(engines.includes(undefined))('alerts on a real fault', () => {
       }>(`${prometheus?.url}/api/v1/query?query=${encodeURIComponent(promql)}`)
     ).data.result;
 
+  /** The alerts Alertmanager holds with this alertname (its v2 API, as its UI reads them). */
+  const received = (alertname: string) =>
+    getJson<AlertmanagerAlert[]>(
+      `${alertmanager?.url}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`,
+    );
+
   it('scrapes every mesh instance under the job names compose uses', async () => {
     const up = await waitFor(
       async () => {
@@ -153,26 +159,22 @@ describe.skipIf(engines.includes(undefined))('alerts on a real fault', () => {
         'gateway (gateway) keeps its breaker to user-service open',
       );
 
-      const received = await waitFor(
+      const breaker = await waitFor(
         async () => {
-          const alerts = await getJson<AlertmanagerAlert[]>(
-            `${alertmanager?.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="CircuitBreakerOpen"')}`,
-          );
+          const alerts = await received('CircuitBreakerOpen');
           return alerts.find((a) => a.labels['job'] === 'gateway');
         },
         { timeoutMs: 20_000, intervalMs: 500, what: 'CircuitBreakerOpen in Alertmanager' },
       );
-      expect(received.labels).toMatchObject({ upstream: 'user-service', severity: 'warning' });
-      expect(received.receivers.map((r) => r.name)).toEqual(['warning']);
-      expect(received.annotations['runbook_url']).toBe('docs/alerts.md#circuitbreakeropen');
+      expect(breaker.labels).toMatchObject({ upstream: 'user-service', severity: 'warning' });
+      expect(breaker.receivers.map((r) => r.name)).toEqual(['warning']);
+      expect(breaker.annotations['runbook_url']).toBe('docs/alerts.md#circuitbreakeropen');
 
       // The user-facing side of the same fault: gateway reads answer 503, burning the
       // availability budget far faster than 14.4×.
       const burn = await waitFor(
         async () => {
-          const alerts = await getJson<AlertmanagerAlert[]>(
-            `${alertmanager?.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="GatewayAvailabilityBudgetBurnFast"')}`,
-          );
+          const alerts = await received('GatewayAvailabilityBudgetBurnFast');
           return alerts[0];
         },
         {
@@ -200,11 +202,9 @@ describe.skipIf(engines.includes(undefined))('alerts on a real fault', () => {
     const pid = hung.pid as number;
     process.kill(pid, 'SIGSTOP');
     try {
-      const received = await waitFor(
+      const down = await waitFor(
         async () => {
-          const alerts = await getJson<AlertmanagerAlert[]>(
-            `${alertmanager?.url}/api/v2/alerts?filter=${encodeURIComponent('alertname="InstanceDown"')}`,
-          );
+          const alerts = await received('InstanceDown');
           return alerts.find((a) => a.labels['instance'] === 'user-service-2');
         },
         {
@@ -213,11 +213,11 @@ describe.skipIf(engines.includes(undefined))('alerts on a real fault', () => {
           what: 'InstanceDown of user-service-2 in Alertmanager',
         },
       );
-      expect(received.labels).toMatchObject({ job: 'user-service', severity: 'critical' });
-      expect(received.receivers.map((r) => r.name)).toEqual(['critical']);
-      expect(received.annotations['summary']).toBe('user-service instance user-service-2 is down');
-      const down = await query('up == 0');
-      expect(down.map((s) => s.metric['instance'])).toEqual(['user-service-2']);
+      expect(down.labels).toMatchObject({ job: 'user-service', severity: 'critical' });
+      expect(down.receivers.map((r) => r.name)).toEqual(['critical']);
+      expect(down.annotations['summary']).toBe('user-service instance user-service-2 is down');
+      const notUp = await query('up == 0');
+      expect(notUp.map((s) => s.metric['instance'])).toEqual(['user-service-2']);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
