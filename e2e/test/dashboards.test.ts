@@ -178,6 +178,19 @@ function traceToMetricsTargets(): PanelTarget[] {
 }
 
 const targets = [...promTargets(dashboards), ...traceToMetricsTargets()];
+
+/** The exemplar label the Prometheus datasource links to Jaeger (exemplarTraceIdDestinations). */
+const exemplarLabel = (
+  parse(
+    readFileSync(
+      join(repoRoot, 'grafana', 'provisioning', 'datasources', 'datasources.yml'),
+      'utf8',
+    ),
+  ) as {
+    datasources: { uid: string; jsonData?: { exemplarTraceIdDestinations?: { name: string }[] } }[];
+  }
+).datasources.find((d) => d.uid === 'prometheus')?.jsonData?.exemplarTraceIdDestinations?.[0]
+  ?.name as string;
 const variables = variableQueries(dashboards);
 
 const prometheusExecutable = requireEngine('prometheus', ['/usr/bin']);
@@ -203,7 +216,10 @@ describe.skipIf(!prometheusExecutable)(
     let promUrl = '';
     let rangeStart = 0;
     const values: Record<string, string> = {};
-    const results = new Map<string, { error?: string; series: number; exemplars?: number }>();
+    const results = new Map<
+      string,
+      { error?: string; series: number; exemplars?: number; linked?: number }
+    >();
     const variableValues = new Map<string, string[]>();
     const startedAt = Date.now();
 
@@ -218,7 +234,7 @@ describe.skipIf(!prometheusExecutable)(
 
     async function evaluate(
       target: PanelTarget,
-    ): Promise<{ error?: string; series: number; exemplars?: number }> {
+    ): Promise<{ error?: string; series: number; exemplars?: number; linked?: number }> {
       const end = Date.now() / 1000;
       const expr = substitute(target.expr, values);
       const body = target.instant
@@ -238,11 +254,12 @@ describe.skipIf(!prometheusExecutable)(
         start: String(rangeStart),
         end: String(end),
       });
-      const found = ((exemplars.data as { exemplars: unknown[] }[] | undefined) ?? []).reduce(
-        (n, s) => n + s.exemplars.length,
-        0,
-      );
-      return { series: result.length, exemplars: found };
+      const found = (
+        (exemplars.data as { exemplars: { labels: Record<string, string> }[] }[] | undefined) ?? []
+      ).flatMap((series) => series.exemplars);
+      // The label the Prometheus datasource turns into a Jaeger link must hold a W3C trace id.
+      const linked = found.filter((e) => /^[0-9a-f]{32}$/.test(e.labels[exemplarLabel] ?? ''));
+      return { series: result.length, exemplars: found.length, linked: linked.length };
     }
 
     /** label_values(selector, label) as Grafana asks it: the label's values on matching series. */
@@ -370,7 +387,9 @@ describe.skipIf(!prometheusExecutable)(
       const checked = targets.filter(required).length;
       process.stderr.write(
         `dashboards: ${targets.length} PromQL targets, ${checked} required to return data, ` +
-          `${[...results.values()].filter((r) => r.series > 0).length} did; ${variables.length} variable queries; ` +
+          `${[...results.values()].filter((r) => r.series > 0).length} did, ` +
+          `${[...results.values()].reduce((n, r) => n + (r.linked ?? 0), 0)} exemplars with a trace id; ` +
+          `${variables.length} variable queries; ` +
           `${otherTargets(dashboards).length} non-Prometheus targets (${otherTargets(dashboards).join('; ')}); ` +
           `${Math.round((Date.now() - startedAt) / 1000)} s\n`,
       );
@@ -401,6 +420,9 @@ describe.skipIf(!prometheusExecutable)(
       expect(result?.series, `no data: ${substitute(target.expr, values)}`).toBeGreaterThan(0);
       if (target.exemplar && collectorBin) {
         expect(result?.exemplars, `no exemplars: ${target.expr}`).toBeGreaterThan(0);
+        expect(result?.linked, `exemplars without a ${exemplarLabel} trace id`).toBe(
+          result?.exemplars,
+        );
       }
     });
   },
