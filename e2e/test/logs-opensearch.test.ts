@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -247,6 +248,77 @@ describe.skipIf(!opensearch)(
           valueAtPath(hit, 'http.response.status_code') === 503,
       );
       expect(injected.length).toBeGreaterThanOrEqual(traffic.faultTraceIds.length);
+    });
+
+    it("kibana-setup's Elasticsearch half, run here: template installed, a stream made before it rolled over once", async () => {
+      const strippedFile = join(workDir, 'index-template.json');
+      writeFileSync(
+        strippedFile,
+        JSON.stringify(withoutPaths(template, template._meta.elasticsearch_only)),
+      );
+      const setup = (): Promise<{ code: number | null; stderr: string }> =>
+        new Promise((resolve) => {
+          execFile(
+            'bash',
+            [join(repoRoot, 'infra', 'elk', 'kibana', 'setup.sh')],
+            {
+              env: {
+                PATH: process.env['PATH'] ?? '',
+                ELASTICSEARCH_URL: url,
+                // no Kibana here: the script stops after its Elasticsearch half, saying so
+                KIBANA_URL: 'http://127.0.0.1:9',
+                WAIT_SECONDS: '1',
+                INDEX_TEMPLATE: strippedFile,
+              },
+            },
+            (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }),
+          );
+        });
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as JsonObject }));
+      const writeIndex = async () => {
+        const { body } = await call('GET', `/_data_stream/${dataStream}`);
+        const [stream] = body['data_streams'] as { indices: { index_name: string }[] }[];
+        return stream?.indices.at(-1)?.index_name as string;
+      };
+      const writeIndexTraceIdType = async () => {
+        const index = await writeIndex();
+        const { body } = await call('GET', `/${index}/_mapping/field/trace.id`);
+        const field = (body[index] as { mappings: Record<string, { mapping: JsonObject }> })
+          .mappings['trace.id'];
+        return (Object.values(field?.mapping ?? {})[0] as { type: string }).type;
+      };
+
+      // the stream as the tests above left it: its write index was made with the template
+      const before = await writeIndex();
+      const first = await setup();
+      expect(first.stderr).toContain('index template logs-mesh installed');
+      expect(first.stderr).not.toContain('rolled over');
+      expect(await writeIndex()).toBe(before);
+      expect(first.stderr).toContain('Kibana at http://127.0.0.1:9/api/status not ready');
+      expect(first.code).not.toBe(0);
+
+      // Logstash first: the stream made through a generic logs-*-* template, before the mesh's
+      expect((await call('DELETE', `/_data_stream/${dataStream}`)).status).toBe(200);
+      expect((await call('DELETE', '/_index_template/logs-mesh')).status).toBe(200);
+      await call('PUT', '/_index_template/generic-logs', {
+        index_patterns: ['logs-*-*'],
+        data_stream: {},
+        priority: 100,
+      });
+      await shipLogLines({
+        url,
+        dataStream,
+        lines: [{ '@timestamp': new Date().toISOString(), 'trace.id': 'f'.repeat(32) }],
+      });
+      expect(await writeIndexTraceIdType()).not.toBe('keyword');
+      const second = await setup();
+      expect(second.stderr).toContain(`data stream ${dataStream} rolled over onto the template`);
+      expect(await writeIndexTraceIdType()).toBe('keyword');
     });
 
     it('every saved search of the stack was run here', () => {

@@ -378,8 +378,18 @@ describe('kibana-setup (infra/elk/kibana/setup.sh)', () => {
   const curl = requireEngine('curl');
   const bash = requireEngine('bash');
 
-  /** Stand-ins for Elasticsearch and Kibana that record what the script asks of them. */
-  async function standIns(options: { dataStreamTemplate?: string; importSucceeds: boolean }) {
+  /** The marker the template writes into its backing indices' mappings (`_meta`). */
+  const marker = (template.template.mappings as { _meta?: { mesh_template?: string } })._meta
+    ?.mesh_template;
+
+  /**
+   * Stand-ins for Elasticsearch and Kibana that record what the script asks of them. `writeIndex`:
+   * the data stream exists, and its write index was made with (`marked`) or before the template.
+   */
+  async function standIns(options: {
+    writeIndex?: 'marked' | 'unmarked';
+    importSucceeds: boolean;
+  }) {
     const requests: {
       method: string;
       url: string;
@@ -398,12 +408,23 @@ describe('kibana-setup (infra/elk/kibana/setup.sh)', () => {
         const url = req.url ?? '';
         if (url.startsWith('/es/_cluster/health')) return json(200, { status: 'yellow' });
         if (url.startsWith('/es/_index_template/')) return json(200, { acknowledged: true });
+        const indices = [{ index_name: '.ds-logs-mesh-default-000001' }];
+        if (options.writeIndex === 'marked')
+          indices.push({ index_name: '.ds-logs-mesh-default-000002' });
         if (url.startsWith('/es/_data_stream/')) {
-          return options.dataStreamTemplate
+          return options.writeIndex
             ? json(200, {
-                data_streams: [{ name: 'logs-mesh-default', template: options.dataStreamTemplate }],
+                // what both engines answer: the name of the template matching *now*
+                data_streams: [{ name: 'logs-mesh-default', template: 'logs-mesh', indices }],
               })
             : json(404, { error: 'index_not_found_exception' });
+        }
+        if (url.startsWith('/es/.ds-logs-mesh-default-00000')) {
+          const index = url.split('/')[2] as string;
+          const marked = index.endsWith('2');
+          return json(200, {
+            [index]: { mappings: marked ? { _meta: { mesh_template: marker } } : {} },
+          });
         }
         if (url.endsWith('/_rollover')) return json(200, { rolled_over: true });
         if (url === '/kibana/api/status')
@@ -446,7 +467,7 @@ describe('kibana-setup (infra/elk/kibana/setup.sh)', () => {
   it.skipIf(!curl || !bash)(
     'installs the template, rolls over a stream made before it, imports the saved objects with overwrite',
     async () => {
-      const servers = await standIns({ dataStreamTemplate: 'logs', importSucceeds: true });
+      const servers = await standIns({ writeIndex: 'unmarked', importSucceeds: true });
       try {
         const { code, stderr } = await runSetup(servers.base);
         expect(code, stderr).toBe(0);
@@ -456,6 +477,7 @@ describe('kibana-setup (infra/elk/kibana/setup.sh)', () => {
         ).toEqual([
           'PUT /es/_index_template/logs-mesh',
           'GET /es/_data_stream/logs-mesh-default',
+          'GET /es/.ds-logs-mesh-default-000001/_mapping',
           'POST /es/logs-mesh-default/_rollover',
           'POST /kibana/api/saved_objects/_import',
         ]);
@@ -475,12 +497,17 @@ describe('kibana-setup (infra/elk/kibana/setup.sh)', () => {
   it.skipIf(!curl || !bash)(
     'does not roll over a stream already on the template, and fails when the import fails',
     async () => {
-      const servers = await standIns({ dataStreamTemplate: 'logs-mesh', importSucceeds: false });
+      const servers = await standIns({ writeIndex: 'marked', importSucceeds: false });
       try {
         const { code, stderr } = await runSetup(servers.base);
         expect(code).not.toBe(0);
         expect(stderr).toContain('saved objects import failed');
+        // the write index is the last one, made with the template: nothing to roll over
+        expect(servers.requests.map((r) => r.url)).toContain(
+          '/es/.ds-logs-mesh-default-000002/_mapping',
+        );
         expect(servers.requests.some((r) => r.url.endsWith('/_rollover'))).toBe(false);
+        expect(marker).toMatch(/^logs-mesh v\d+$/);
       } finally {
         await servers.close();
       }

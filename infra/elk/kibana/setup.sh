@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One-shot setup of the compose stack's log backends (the kibana-setup container, which runs the
 # Kibana image: it has bash and curl). First installs the index template of the data stream
-# logs-mesh-default into Elasticsearch (and rolls the data stream over if Logstash created it
-# before the template was there), then waits for Kibana and imports the saved objects (data view,
+# logs-mesh-default into Elasticsearch (and rolls the data stream over if its write index
+# predates the template), then waits for Kibana and imports the saved objects (data view,
 # searches, dashboard) through the saved-objects import API, overwriting. Exits 0 when both are
 # done, non-zero (with the answer) otherwise. Run by infra/test/elk.test.ts against stand-in
 # servers; see docs/logs.md.
@@ -50,11 +50,18 @@ wait_for Elasticsearch "$ELASTICSEARCH_URL/_cluster/health" '"status":"\(green\|
 request PUT "$ELASTICSEARCH_URL/_index_template/$TEMPLATE_NAME" \
   -H 'Content-Type: application/json' --data-binary "@$INDEX_TEMPLATE" >/dev/null
 log "index template $TEMPLATE_NAME installed"
+# A backing index made before the template (Logstash was first, through the built-in logs-*-*
+# template) lacks the marker the template puts in its mappings' _meta: roll the data stream over
+# so the next backing index gets the mesh's mappings. Bump the marker with the template's version.
+marker=$(grep -o '"mesh_template": *"[^"]*"' "$INDEX_TEMPLATE" | sed 's/.*: *"//; s/"$//')
 stream=$(curl -fsS --max-time 5 "$ELASTICSEARCH_URL/_data_stream/$DATA_STREAM" 2>/dev/null || true)
-if [[ -n $stream ]] && ! grep -q "\"template\":\"$TEMPLATE_NAME\"" <<<"$stream"; then
-  # Created before the template (by the built-in logs-*-* one): the next backing index gets ours.
+write_index=$(grep -o '"index_name":"[^"]*"' <<<"$stream" | tail -n 1 | cut -d'"' -f4 || true)
+if [[ -n $write_index ]]; then
+  mapping=$(request GET "$ELASTICSEARCH_URL/$write_index/_mapping")
+fi
+if [[ -n $write_index ]] && ! grep -q "\"mesh_template\":\"$marker\"" <<<"$mapping"; then
   request POST "$ELASTICSEARCH_URL/$DATA_STREAM/_rollover" >/dev/null
-  log "data stream $DATA_STREAM rolled over onto the template"
+  log "data stream $DATA_STREAM rolled over onto the template ($write_index predates it)"
 fi
 
 wait_for Kibana "$KIBANA_URL/api/status" '"level":"available"'
