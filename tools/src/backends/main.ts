@@ -133,9 +133,9 @@ async function main(): Promise<void> {
       // Reverse start order: the Collector and Prometheus before what they send to.
       for (const engine of [...running].reverse()) await engine.stop();
     })());
-  const onSignal = (signal: string) => {
+  const onSignal = (why: string) => {
     if (stopping) return;
-    process.stdout.write(`backends: ${signal} received, stopping every backend…\n`);
+    process.stdout.write(`backends: ${why}, stopping every backend…\n`);
     stopAll().then(
       () => {
         process.stdout.write('backends: all stopped\n');
@@ -147,8 +147,14 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT received'));
+  process.on('SIGTERM', () => onSignal('SIGTERM received'));
+  // `kill <npm's pid>` ends npm without passing the signal on: a parent gone (re-parented to
+  // init) counts as Ctrl-C, so the engines never outlive the command that started them.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) onSignal('the parent process is gone');
+  }, 1000).unref();
 
   const started = Date.now();
   // Two waves: what receives first (Jaeger, Alertmanager, OpenSearch), then what sends to it.
