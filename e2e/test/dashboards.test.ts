@@ -142,6 +142,14 @@ function substitute(expr: string, values: Record<string, string>): string {
   );
 }
 
+/** What one target gave: series, and for exemplar targets exemplars and those with a trace id. */
+interface Evaluation {
+  error?: string;
+  series: number;
+  exemplars?: number;
+  linked?: number;
+}
+
 interface PromResponse {
   status: string;
   error?: string;
@@ -149,48 +157,42 @@ interface PromResponse {
 }
 
 const dashboards = readDashboards();
-/**
- * The PromQL of the Jaeger datasource's trace-to-metrics links (grafana/provisioning), as Grafana
- * sees it after its environment expansion (`$$` → `$`); Grafana fills `$__tags` from the span.
- */
-function traceToMetricsTargets(): PanelTarget[] {
-  const text = readFileSync(
-    join(repoRoot, 'grafana', 'provisioning', 'datasources', 'datasources.yml'),
-    'utf8',
-  ).replace(/\$\$/g, '$');
-  const { datasources } = parse(text) as {
-    datasources: {
-      uid: string;
-      jsonData?: { tracesToMetrics?: { queries: { name: string; query: string }[] } };
-    }[];
+
+interface ProvisionedDatasource {
+  uid: string;
+  jsonData?: {
+    exemplarTraceIdDestinations?: { name: string }[];
+    tracesToMetrics?: { queries: { name: string; query: string }[] };
   };
-  const queries =
-    datasources.find((d) => d.uid === 'jaeger')?.jsonData?.tracesToMetrics?.queries ?? [];
-  return queries.map((q) => ({
-    key: `datasource jaeger / tracesToMetrics / ${q.name}`,
-    dashboard: 'provisioning',
-    panel: q.name,
-    refId: q.name,
-    expr: q.query,
-    instant: true,
-    exemplar: false,
-  }));
 }
-
-const targets = [...promTargets(dashboards), ...traceToMetricsTargets()];
-
-/** The exemplar label the Prometheus datasource links to Jaeger (exemplarTraceIdDestinations). */
-const exemplarLabel = (
+/** The provisioned datasources as Grafana sees them after its environment expansion (`$$` → `$`). */
+const datasources = (
   parse(
     readFileSync(
       join(repoRoot, 'grafana', 'provisioning', 'datasources', 'datasources.yml'),
       'utf8',
-    ),
-  ) as {
-    datasources: { uid: string; jsonData?: { exemplarTraceIdDestinations?: { name: string }[] } }[];
-  }
-).datasources.find((d) => d.uid === 'prometheus')?.jsonData?.exemplarTraceIdDestinations?.[0]
-  ?.name as string;
+    ).replace(/\$\$/g, '$'),
+  ) as { datasources: ProvisionedDatasource[] }
+).datasources;
+const datasource = (uid: string) => datasources.find((d) => d.uid === uid)?.jsonData;
+
+/** The PromQL of the Jaeger datasource's trace-to-metrics links; Grafana fills `$__tags` from the span. */
+const traceToMetricsTargets: PanelTarget[] = (
+  datasource('jaeger')?.tracesToMetrics?.queries ?? []
+).map((q) => ({
+  key: `datasource jaeger / tracesToMetrics / ${q.name}`,
+  dashboard: 'provisioning',
+  panel: q.name,
+  refId: q.name,
+  expr: q.query,
+  instant: true,
+  exemplar: false,
+}));
+
+const targets = [...promTargets(dashboards), ...traceToMetricsTargets];
+
+/** The exemplar label the Prometheus datasource links to Jaeger (exemplarTraceIdDestinations). */
+const exemplarLabel = datasource('prometheus')?.exemplarTraceIdDestinations?.[0]?.name ?? 'none';
 const variables = variableQueries(dashboards);
 
 const prometheusExecutable = requireEngine('prometheus', ['/usr/bin']);
@@ -216,10 +218,7 @@ describe.skipIf(!prometheusExecutable)(
     let promUrl = '';
     let rangeStart = 0;
     const values: Record<string, string> = {};
-    const results = new Map<
-      string,
-      { error?: string; series: number; exemplars?: number; linked?: number }
-    >();
+    const results = new Map<string, Evaluation>();
     const variableValues = new Map<string, string[]>();
     const startedAt = Date.now();
 
@@ -232,9 +231,7 @@ describe.skipIf(!prometheusExecutable)(
       return (await response.json()) as PromResponse;
     }
 
-    async function evaluate(
-      target: PanelTarget,
-    ): Promise<{ error?: string; series: number; exemplars?: number; linked?: number }> {
+    async function evaluate(target: PanelTarget): Promise<Evaluation> {
       const end = Date.now() / 1000;
       const expr = substitute(target.expr, values);
       const body = target.instant
