@@ -253,7 +253,7 @@ function traceLinks(url: URL): string {
   const links = backendLinks(url);
   const note = links.guessed ? ' (the defaults of `npm run backends`)' : '';
   return [
-    `traces: OTLP/HTTP → ${url.href}`,
+    `traces: OTLP/HTTP (protobuf) → ${otlpExportEnv(url)['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']}`,
     `  Jaeger      ${links.jaeger}  (API: ${links.jaeger}/api/traces/<trace id>)${note}`,
     `  Prometheus  ${links.prometheus}${note}`,
     '',
