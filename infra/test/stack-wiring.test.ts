@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -349,6 +349,14 @@ describe('metrics: Prometheus → every instance, the Collector, Alertmanager; G
     );
     for (const d of datasources) expect(Object.keys(services)).toContain(d.host);
     expect(mountTarget('grafana', 'grafana/provisioning')).toBe('/etc/grafana/provisioning');
+    // The home dashboard is a file of the mounted dashboards directory.
+    const home =
+      environmentOf(service('grafana'))['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'] ?? '';
+    const dashboardsMount = mountTarget('grafana', 'grafana/dashboards');
+    expect(home.startsWith(`${dashboardsMount}/`), home).toBe(true);
+    expect(
+      existsSync(join(repoRoot, 'grafana/dashboards', home.slice(dashboardsMount.length + 1))),
+    ).toBe(true);
     expect(mountTarget('grafana', 'grafana/dashboards')).toBe(
       at(readYaml('grafana/provisioning/dashboards/dashboards.yml'), 'providers.0.options.path'),
     );
