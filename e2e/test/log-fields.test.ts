@@ -219,6 +219,37 @@ describe('log fields: what Filebeat, Logstash, Kibana and Grafana name exists in
       expectField(field, 'grafana/provisioning/datasources/datasources.yml');
   });
 
+  it('no field the mapping leaves dynamic has two kinds of value (Elasticsearch would refuse the later lines)', () => {
+    const kinds = new Map<string, Set<string>>();
+    const walk = (value: unknown, path: string) => {
+      if (value === null || value === undefined) return;
+      if (Array.isArray(value)) return value.forEach((item) => walk(item, path));
+      if (isJsonObject(value)) {
+        if (path) record(path, 'object');
+        for (const [key, child] of Object.entries(value))
+          walk(child, path ? `${path}.${key}` : key);
+        return;
+      }
+      record(path, typeof value);
+    };
+    const record = (path: string, kind: string) => {
+      const seen = kinds.get(path) ?? new Set<string>();
+      kinds.set(path, seen.add(kind));
+    };
+    for (const line of expanded) walk(line, '');
+    const clashes = [...kinds]
+      .filter(([, seen]) => seen.size > 1)
+      .map(([path, seen]) => `${path}: ${[...seen].join(' and ')}`)
+      // a mapped keyword takes numbers and booleans as strings; error.* beyond the mapping is not indexed
+      .filter((clash) => {
+        const path = clash.split(':')[0] as string;
+        return (
+          mapping.get(path) !== 'keyword' && !(path.startsWith('error.') && !mapping.has(path))
+        );
+      });
+    expect(clashes).toEqual([]);
+  });
+
   it('trace.id is the W3C trace id the client sent, in the lines of all three services', () => {
     const services = new Set(
       expanded
