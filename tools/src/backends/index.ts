@@ -19,7 +19,7 @@ export type {
   StartPrometheusOptions,
 } from './prometheus';
 export { collectorConfigFile, collectorEnv, startCollector } from './collector';
-export type { CollectorOptions } from './collector';
+export type { CollectorOptions, CollectorPorts } from './collector';
 export { httpReady, startEngineProcess } from './engine-process';
 export type { EngineProcess, EngineProcessOptions } from './engine-process';
 export {
@@ -37,9 +37,9 @@ export {
 } from './engines';
 export type { BuiltEngine, BuiltEngineName } from './engines';
 export { jaegerConfigFile, jaegerEnv, startJaeger } from './jaeger';
-export type { JaegerOptions } from './jaeger';
+export type { JaegerOptions, JaegerPorts } from './jaeger';
 export { openSearchEnv, startOpenSearch } from './opensearch';
-export type { OpenSearchOptions } from './opensearch';
+export type { OpenSearchOptions, OpenSearchPorts } from './opensearch';
 export {
   backendOffsetOf,
   backendPorts,
