@@ -3,10 +3,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseEnv } from 'node:util';
-import { requireEngine } from '@mesh/testing';
+import { requireBuiltEngine, requireEngine } from '@mesh/testing';
 import { DEFAULT_BACKEND_PORTS } from '@mesh/tools/backends';
 import type { BackendPorts } from '@mesh/tools/backends';
 import { repoRoot } from './mesh';
@@ -33,20 +32,12 @@ export interface RunningBackends {
  * tests loudly on a laptop and fails them when `CI` is set. True when all are there.
  */
 export function requireBackendEngines(options: { logs?: boolean } = {}): boolean {
-  const versions = parseEnv(readFileSync(join(repoRoot, '.env'), 'utf8'));
-  const cache = join(
-    process.env['OBSERVABLE_MESH_CACHE'] || join(homedir(), '.cache', 'observable-mesh'),
-    'engines',
-  );
-  const built = (dir: string) => [join(cache, dir, 'bin')];
   const engines = [
-    requireEngine('otelcol-mesh', built(`otelcol-${versions['OTELCOL_VERSION']}`)),
-    requireEngine('jaeger', built(`jaeger-${versions['JAEGER_VERSION']}`)),
+    requireBuiltEngine('otelcol'),
+    requireBuiltEngine('jaeger'),
     requireEngine('prometheus', ['/usr/bin']),
     requireEngine('prometheus-alertmanager', ['/usr/bin']),
-    ...(options.logs
-      ? [requireEngine('opensearch', built(`opensearch-${versions['OPENSEARCH_VERSION']}`))]
-      : []),
+    ...(options.logs ? [requireBuiltEngine('opensearch')] : []),
   ];
   return engines.every((path) => path !== undefined);
 }
