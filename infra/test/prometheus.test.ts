@@ -2,9 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { derivePrometheusConfig, prometheusJobs, prometheusRuleFiles } from '@mesh/tools/backends';
-import { requireEngine } from '@mesh/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import {
+  derivePrometheusConfig,
+  prometheusJobs,
+  prometheusRuleFiles,
+  startAlertmanager,
+} from '@mesh/tools/backends';
+import type { RunningBackend } from '@mesh/tools/backends';
+import { freePort, requireEngine, waitFor } from '@mesh/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 // The stack's Prometheus config, rules and rule tests, and the Alertmanager config, checked by the
@@ -226,4 +232,121 @@ describe.skipIf(!amtool)('amtool (Debian Alertmanager)', () => {
     expect(route('alertname=CircuitBreakerOpen', 'severity=warning')).toMatch(/^warning$/m);
     expect(route('alertname=Other')).toMatch(/^default$/m);
   });
+});
+
+const alertmanagerEngine = requireEngine('prometheus-alertmanager', ['/usr/bin']);
+
+describe.skipIf(!alertmanagerEngine)('the inhibition rules, in a real Alertmanager', () => {
+  let alertmanager: RunningBackend | undefined;
+  beforeAll(async () => {
+    alertmanager = await startAlertmanager({
+      configFile: alertmanagerFile,
+      port: await freePort(),
+      executable: alertmanagerEngine,
+    });
+  });
+  afterAll(() => alertmanager?.stop());
+
+  // Alerts as the rules label them, posted the way Prometheus does (Alertmanager API v2).
+  const posted: Record<string, Record<string, string>> = {
+    down: { alertname: 'InstanceDown', severity: 'critical', job: 'order-service', instance: 'o1' },
+    breakerOfDown: {
+      alertname: 'CircuitBreakerOpen',
+      severity: 'warning',
+      job: 'order-service',
+      instance: 'o1',
+      upstream: 'user-service',
+    },
+    breakerOfOther: {
+      alertname: 'CircuitBreakerOpen',
+      severity: 'warning',
+      job: 'order-service',
+      instance: 'o2',
+      upstream: 'user-service',
+    },
+    fastBurn: {
+      alertname: 'GatewayAvailabilityBudgetBurnFast',
+      severity: 'critical',
+      job: 'gateway',
+      slo: 'gateway-availability',
+    },
+    slowBurnSameSlo: {
+      alertname: 'GatewayAvailabilityBudgetBurnSlow',
+      severity: 'warning',
+      job: 'gateway',
+      slo: 'gateway-availability',
+    },
+    slowBurnOtherSlo: {
+      alertname: 'GatewayLatencyBudgetBurnSlow',
+      severity: 'warning',
+      job: 'gateway',
+      slo: 'gateway-latency',
+    },
+    noHealthy: {
+      alertname: 'NoHealthyUpstream',
+      severity: 'critical',
+      job: 'gateway',
+      instance: 'g',
+      upstream: 'user-service',
+    },
+    retriesOfNoHealthy: {
+      alertname: 'RetryBudgetExhausted',
+      severity: 'warning',
+      job: 'gateway',
+      instance: 'g',
+      upstream: 'user-service',
+    },
+    retriesOfOther: {
+      alertname: 'RetryBudgetExhausted',
+      severity: 'warning',
+      job: 'gateway',
+      instance: 'g',
+      upstream: 'order-service',
+    },
+  };
+
+  it('mutes the symptoms of a cause and nothing else', async () => {
+    const url = alertmanager?.url as string;
+    const response = await fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        Object.values(posted).map((labels) => ({
+          labels,
+          startsAt: new Date().toISOString(),
+          endsAt: new Date(Date.now() + 600_000).toISOString(),
+        })),
+      ),
+    });
+    expect(response.status).toBe(200);
+    const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());
+    const expected = {
+      down: 'active',
+      breakerOfDown: 'suppressed',
+      breakerOfOther: 'active',
+      fastBurn: 'active',
+      slowBurnSameSlo: 'suppressed',
+      slowBurnOtherSlo: 'active',
+      noHealthy: 'active',
+      retriesOfNoHealthy: 'suppressed',
+      retriesOfOther: 'active',
+    };
+    // Alertmanager takes the posted alerts in one by one: ask until the states settle.
+    let states: Record<string, string | undefined> = {};
+    await waitFor(
+      async () => {
+        const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
+          labels: Record<string, string>;
+          status: { state: string };
+        }[];
+        const byKey = new Map(alerts.map((a) => [key(a.labels), a.status.state]));
+        states = Object.fromEntries(
+          Object.entries(posted).map(([name, labels]) => [name, byKey.get(key(labels))]),
+        );
+        return JSON.stringify(states) === JSON.stringify(expected) ? states : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: 'the inhibited alerts to settle' },
+    ).catch(() => undefined);
+    expect(states).toEqual(expected);
+  }, 20_000);
 });
