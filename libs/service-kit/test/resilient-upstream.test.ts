@@ -444,6 +444,7 @@ describe('UpstreamPool.status()', () => {
       expect.objectContaining({
         id: 'a',
         url: a.url,
+        adminUrl: a.url, // the test registers each instance's API URL as its admin URL
         state: 'healthy',
         health: 'ready',
         outstanding: 0,

@@ -19,6 +19,8 @@ export interface UpstreamPoolOptions {
 export interface UpstreamInstanceStatus {
   id: string;
   url: string;
+  /** Its admin port (`/admin/*`, `/metrics`): how tools find every instance from the gateway's status. */
+  adminUrl: string;
   state: 'healthy' | 'ejected' | 'not_ready';
   health: string;
   [key: string]: unknown;
@@ -76,6 +78,7 @@ export class UpstreamPool {
       return {
         id: instance.id,
         url: instance.url,
+        adminUrl: instance.adminUrl,
         state: health === 'not_ready' ? 'not_ready' : outlier?.ejected ? 'ejected' : 'healthy',
         health,
         ...balancer.get(instance.id),
