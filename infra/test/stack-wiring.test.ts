@@ -116,15 +116,12 @@ const meshApps = ['gateway', 'user-service', 'order-service'] as const;
 const meshEnv = Object.fromEntries(
   meshApps.map((app) => [app, environmentOf(service(app))]),
 ) as Record<(typeof meshApps)[number], Record<string, string>>;
-const schemas = {
-  gateway: gatewayEnvSchema,
-  'user-service': userServiceEnvSchema,
-  'order-service': orderServiceEnvSchema,
-} as const;
 /** Each app's settings as its own schema parses what compose gives it (the ports it listens on). */
-const meshConfig = Object.fromEntries(
-  meshApps.map((app) => [app, schemas[app].parse(meshEnv[app])]),
-) as Record<(typeof meshApps)[number], { PORT: number; ADMIN_PORT: number }>;
+const meshConfig: Record<(typeof meshApps)[number], { PORT: number; ADMIN_PORT: number }> = {
+  gateway: gatewayEnvSchema.parse(meshEnv.gateway),
+  'user-service': userServiceEnvSchema.parse(meshEnv['user-service']),
+  'order-service': orderServiceEnvSchema.parse(meshEnv['order-service']),
+};
 
 const collectorEnv = environmentOf(service('otel-collector'));
 const collector = readYaml('infra/otel-collector/config.yaml');
