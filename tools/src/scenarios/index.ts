@@ -1,8 +1,9 @@
 import { breakerTrip } from './breaker-trip';
+import { instanceFailover } from './instance-failover';
 import type { Scenario } from './scenario';
 
 /** Every scenario, in the order docs/tour.md walks them. */
-export const SCENARIOS: readonly Scenario[] = [breakerTrip];
+export const SCENARIOS: readonly Scenario[] = [breakerTrip, instanceFailover];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);
