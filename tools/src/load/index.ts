@@ -1,0 +1,10 @@
+export { checkLoadBounds, parseLoadBounds } from './load-bounds';
+export type { BoundVerdict, LoadBound } from './load-bounds';
+export { PROFILE_NAMES, PROFILES } from './profiles';
+export type { ProfileDefaults, ProfileName } from './profiles';
+export { classifyAnswer } from './response-tally';
+export type { AnswerCounts, AnswerKind } from './response-tally';
+export { runLoad } from './run-load';
+export type { LoadOptions, LoadProgress, LoadReport } from './run-load';
+export { SeedError } from './seed';
+export { formatLoadLine, formatLoadReport } from './report-table';
