@@ -1,9 +1,10 @@
 import { breakerTrip } from './breaker-trip';
 import { instanceFailover } from './instance-failover';
+import { rateLimit } from './rate-limit';
 import type { Scenario } from './scenario';
 
 /** Every scenario, in the order docs/tour.md walks them. */
-export const SCENARIOS: readonly Scenario[] = [breakerTrip, instanceFailover];
+export const SCENARIOS: readonly Scenario[] = [breakerTrip, instanceFailover, rateLimit];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);
