@@ -1,10 +1,16 @@
 import { breakerTrip } from './breaker-trip';
 import { instanceFailover } from './instance-failover';
 import { rateLimit } from './rate-limit';
+import { slowUpstream } from './slow-upstream';
 import type { Scenario } from './scenario';
 
 /** Every scenario, in the order docs/tour.md walks them. */
-export const SCENARIOS: readonly Scenario[] = [breakerTrip, instanceFailover, rateLimit];
+export const SCENARIOS: readonly Scenario[] = [
+  breakerTrip,
+  instanceFailover,
+  rateLimit,
+  slowUpstream,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);
