@@ -1,6 +1,7 @@
 import { breakerTrip } from './breaker-trip';
 import { instanceFailover } from './instance-failover';
 import { rateLimit } from './rate-limit';
+import { registryOutage } from './registry-outage';
 import { slowUpstream } from './slow-upstream';
 import type { Scenario } from './scenario';
 
@@ -10,6 +11,7 @@ export const SCENARIOS: readonly Scenario[] = [
   instanceFailover,
   rateLimit,
   slowUpstream,
+  registryOutage,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
