@@ -156,11 +156,13 @@ export const breakerTrip: Scenario = {
       open.latencyMs.p99 < FAST_P99_MS,
       `p99 ${open.latencyMs.p99}ms (bound ${FAST_P99_MS}ms)`,
     );
-    // A half-open probe per order-service instance may fall in the window: allow one each.
+    // Each sleep window lets one probe through per order-service instance, with its retries.
+    const probes = orders.length * Math.ceil(OPEN_PHASE_MS / sleepWindowMs);
+    const allowedCalls = probes * upstream.settings.retry.maxAttempts;
     context.check(
       'user-service stops being called',
-      calledDuringOpen <= orders.length,
-      `${calledDuringOpen} user-service requests during ${open.requests} reads (at most ${orders.length} half-open probes allowed)`,
+      calledDuringOpen <= allowedCalls,
+      `${calledDuringOpen} user-service requests during ${open.requests} reads (at most ${allowedCalls}: ${probes} half-open probes × ${upstream.settings.retry.maxAttempts} attempts)`,
     );
 
     context.step('clearing the fault on every user-service instance');

@@ -115,6 +115,7 @@ async function main(): Promise<number> {
       `no scenario "${name}"; there are: ${SCENARIOS.map((s) => s.name).join(', ')}`,
     );
 
+  const target = url('--target', flags.target);
   const stateFile = resolve(flags.state);
   const token = resolveAdminToken({
     flag: flags.token,
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
     .filter(Boolean);
   for (const endpoint of endpoints) url('--etcd-endpoints', endpoint);
   const options: ScenarioOptions = {
-    target: url('--target', flags.target),
+    target,
     token,
     stateFile,
     logsDir: resolve(flags.logsDir ?? dirname(stateFile)),

@@ -24,7 +24,7 @@ import type { TrafficFigures } from './traffic';
 const repoRoot = resolve(__dirname, '..', '..', '..');
 /** How long reads run with etcd stopped. */
 const OUTAGE_MS = 4000;
-const FOUND_WITHIN_MS = 20_000;
+const FOUND_WITHIN_MS = 15_000;
 
 /**
  * etcd is stopped under steady reads: the callers keep serving from their instance cache; etcd
