@@ -87,6 +87,7 @@ export const breakerTrip: Scenario = {
     context.step(`reading the order at ${rate}/s until every order-service breaker opens`);
     const tripping = startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: reads,
       connections: 2,
       rate,
@@ -133,6 +134,7 @@ export const breakerTrip: Scenario = {
     const shortBefore = await shortCircuits();
     const open = await startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: reads,
       connections: 2,
       rate,
@@ -170,6 +172,7 @@ export const breakerTrip: Scenario = {
     context.step(`reading slowly until every breaker closes (sleep window ${sleepWindowMs}ms)`);
     const closing = startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: reads,
       connections: 1,
       rate: 10,

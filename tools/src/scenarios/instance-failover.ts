@@ -83,6 +83,7 @@ export const instanceFailover: Scenario = {
     context.step(`steady reads of the order at ${rate}/s through the gateway`);
     const traffic = startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: [{ method: 'GET', path: `/api/orders/${orderId}` }],
       connections: 4,
       rate,

@@ -165,6 +165,7 @@ export const rateLimit: Scenario = {
     const problems = new Map<string, number>();
     const spike = await startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: [{ method: 'GET', path }],
       connections,
       durationMs: SPIKE_MS,

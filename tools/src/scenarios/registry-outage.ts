@@ -91,6 +91,7 @@ export const registryOutage: Scenario = {
     );
     const outage = await startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: reads,
       connections: 2,
       rate,
@@ -125,6 +126,7 @@ export const registryOutage: Scenario = {
     );
     const traffic = startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: reads,
       connections: 2,
       rate,

@@ -150,6 +150,7 @@ export const slowUpstream: Scenario = {
     const tag = randomUUID().slice(0, 8);
     const traffic = startTraffic({
       target: context.options.target,
+      signal: context.signal,
       requests: [{ method: 'GET', path }],
       connections: 4,
       rate,

@@ -27,6 +27,8 @@ export interface TrafficOptions {
   durationMs?: number;
   /** Each answer's status and headers. */
   onResponse?: (response: TrafficResponse) => void;
+  /** Stops the run early (the scenario was interrupted). */
+  signal?: AbortSignal;
 }
 
 /** The client's figures of a run. */
@@ -133,6 +135,11 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     const timer = setTimeout(() => instance.stop(), options.durationMs);
     void done.finally(() => clearTimeout(timer)).catch(() => undefined);
   }
+  const onAbort = () => instance.stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  void done
+    .finally(() => options.signal?.removeEventListener('abort', onAbort))
+    .catch(() => undefined);
   return {
     done,
     answered: () => counts.answered,
