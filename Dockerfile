@@ -40,11 +40,12 @@ COPY tools/package.json tools/
 COPY e2e/package.json e2e/
 COPY infra/package.json infra/
 
-# ---- build: every dependency, then the Nx build of the apps and the libs they use ---------------
+# ---- build: every dependency, then the Nx build of the apps, the libs they use and the tools ----
 FROM toolchain AS build
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
-RUN npx nx run-many -t build --projects=tag:type:app --output-style=static \
+# The tools too: compose's load-generator runs tools/dist/load/main.js (`npm run load`).
+RUN npx nx run-many -t build --projects=tag:type:app,tag:type:tool --output-style=static \
   # What the runtime needs of each workspace: its manifest (workspace links, the service version
   # telemetry reports), its compiled dist/ and, for the services, their SQL migrations.
   && mkdir /out \

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { gatewayEnvSchema } from '@mesh/gateway/config';
 import { orderServiceEnvSchema } from '@mesh/order-service/config';
 import { userServiceEnvSchema } from '@mesh/user-service/config';
+import { parseLoadArgs } from '@mesh/tools/load';
 import type { ComposeService } from './compose-model';
 import {
   bindMountsOf,
@@ -416,7 +417,9 @@ describe('the gateway and the load generator', () => {
   it('the gateway listens on the port compose publishes and the load generator calls', () => {
     const port = meshConfig.gateway.PORT;
     expect(publishedPortsOf(service('gateway'))).toEqual([{ host: 8080, container: port }]);
-    const target = address(environmentOf(service('load-generator'))['GATEWAY_URL'] as string);
+    const target = address(
+      parseLoadArgs((service('load-generator').command as string[]).slice(1)).target,
+    );
     expect(target).toEqual({ host: 'gateway', port });
   });
 });

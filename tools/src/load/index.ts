@@ -1,3 +1,5 @@
+export { FOREVER_ROUND_MS, parseLoadArgs } from './load-args';
+export type { LoadCommand } from './load-args';
 export { checkLoadBounds, parseLoadBounds } from './load-bounds';
 export type { BoundVerdict, LoadBound } from './load-bounds';
 export { PROFILE_NAMES, PROFILES } from './profiles';
