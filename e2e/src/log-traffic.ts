@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { isJsonObject, waitFor } from '@mesh/testing';
-import type { JsonObject } from '@mesh/testing';
+import { waitFor } from '@mesh/testing';
+import { isJsonObject } from '@mesh/tools/backends';
+import type { JsonObject } from '@mesh/tools/backends';
 import type { RunningMesh } from './mesh';
 import { readLog } from './mesh';
 import { admin, seed } from './traffic';

@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  expandKeys,
-  ExpandKeysError,
-  isJsonObject,
-  kqlToQueryString,
-  valueAtPath,
-} from '@mesh/testing';
-import type { JsonObject } from '@mesh/testing';
+import { kqlToQueryString } from '@mesh/testing';
+import { expandKeys, ExpandKeysError, isJsonObject, valueAtPath } from '@mesh/tools/backends';
+import type { JsonObject } from '@mesh/tools/backends';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { driveLogTraffic, meshLogLines } from '../src/log-traffic';

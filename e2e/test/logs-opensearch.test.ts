@@ -2,17 +2,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, kqlToQueryString, requireBuiltEngine } from '@mesh/testing';
 import {
+  DEFAULT_BACKEND_PORTS,
   expandKeys,
-  freePort,
-  isJsonObject,
-  kqlToQueryString,
-  requireBuiltEngine,
+  logstashDataStream,
+  readIndexTemplate,
   shipLogLines,
+  startOpenSearch,
+  stripElasticsearchOnly,
   valueAtPath,
-} from '@mesh/testing';
-import type { JsonObject } from '@mesh/testing';
-import { DEFAULT_BACKEND_PORTS, startOpenSearch } from '@mesh/tools/backends';
+} from '@mesh/tools/backends';
+import type { JsonObject } from '@mesh/tools/backends';
 import type { EngineProcess } from '@mesh/tools/backends';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -32,31 +33,7 @@ import type { RunningMesh } from '../src/mesh';
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 const opensearch = requireBuiltEngine('opensearch');
 
-const template = JSON.parse(read('infra/elk/elasticsearch/index-template.json')) as JsonObject & {
-  _meta: { elasticsearch_only: string[] };
-};
-/** The data stream the Logstash output names (infra/elk/logstash/pipeline/mesh.conf). */
-function logstashDataStream(): string {
-  const pipeline = read('infra/elk/logstash/pipeline/mesh.conf');
-  const setting = (name: string) => new RegExp(`${name}\\s*=>\\s*"([^"]+)"`).exec(pipeline)?.[1];
-  return ['data_stream_type', 'data_stream_dataset', 'data_stream_namespace']
-    .map(setting)
-    .join('-');
-}
-
-/** A copy of `object` without the dotted `paths`. */
-function withoutPaths(object: JsonObject, paths: readonly string[]): JsonObject {
-  const copy = structuredClone(object);
-  for (const path of paths) {
-    const segments = path.split('.');
-    const leaf = segments.pop() as string;
-    let node: unknown = copy;
-    for (const segment of segments) node = isJsonObject(node) ? node[segment] : undefined;
-    if (!isJsonObject(node) || !(leaf in node)) throw new Error(`the template has no ${path}`);
-    delete node[leaf];
-  }
-  return copy;
-}
+const template = readIndexTemplate(repoRoot);
 
 const savedSearches = read('infra/elk/kibana/saved-objects.ndjson')
   .split('\n')
@@ -103,7 +80,7 @@ describe.skipIf(!opensearch)(
     let traffic: LogTraffic;
     let shipped: JsonObject[];
     let originalTemplateAnswer: { status: number; body: string };
-    const dataStream = logstashDataStream();
+    const dataStream = logstashDataStream(repoRoot);
 
     async function search(index: string, queryString: string): Promise<JsonObject[]> {
       const response = await fetch(`${url}/${index}/_search`, {
@@ -149,7 +126,7 @@ describe.skipIf(!opensearch)(
         });
       const original = await put(template);
       originalTemplateAnswer = { status: original.status, body: await original.text() };
-      const stripped = await put(withoutPaths(template, template._meta.elasticsearch_only));
+      const stripped = await put(stripElasticsearchOnly(template));
       if (!stripped.ok) throw new Error(`template refused: ${await stripped.text()}`);
 
       shipped = meshLogLines(mesh);
@@ -252,10 +229,7 @@ describe.skipIf(!opensearch)(
 
     it("kibana-setup's Elasticsearch half, run here: template installed, a stream made before it rolled over once", async () => {
       const strippedFile = join(workDir, 'index-template.json');
-      writeFileSync(
-        strippedFile,
-        JSON.stringify(withoutPaths(template, template._meta.elasticsearch_only)),
-      );
+      writeFileSync(strippedFile, JSON.stringify(stripElasticsearchOnly(template)));
       const setup = (): Promise<{ code: number | null; stderr: string }> =>
         new Promise((resolve) => {
           execFile(

@@ -5,8 +5,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { isJsonObject, kqlToQueryString, requireEngine } from '@mesh/testing';
-import type { JsonObject } from '@mesh/testing';
+import { kqlToQueryString, requireEngine } from '@mesh/testing';
+import { isJsonObject } from '@mesh/tools/backends';
+import type { JsonObject } from '@mesh/tools/backends';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 

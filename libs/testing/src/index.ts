@@ -9,14 +9,10 @@ export {
 } from './engine';
 export type { BuiltEngineName, EngineLookup } from './engine';
 export { requireEtcd, startEtcd } from './etcd-server';
-export { expandKeys, ExpandKeysError, isJsonObject, valueAtPath } from './expand-keys';
-export type { JsonObject } from './expand-keys';
 export type { EtcdServer, StartEtcdOptions } from './etcd-server';
 export { freePort } from './free-port';
 export { kqlToQueryString } from './kql';
 export type { TranslatedKql } from './kql';
-export { shipLogLines } from './log-shipper';
-export type { ShipLogLinesOptions } from './log-shipper';
 export {
   decodeJsonTraces,
   decodeProtobufTraces,

@@ -47,3 +47,22 @@ export {
   MAX_BACKEND_PORT_OFFSET,
 } from './ports';
 export type { BackendPorts } from './ports';
+export { expandKeys, ExpandKeysError, isJsonObject, valueAtPath } from './expand-keys';
+export type { JsonObject } from './expand-keys';
+export {
+  INDEX_TEMPLATE_NAME,
+  installIndexTemplate,
+  logstashDataStream,
+  readIndexTemplate,
+  stripElasticsearchOnly,
+} from './index-template';
+export type { IndexTemplate } from './index-template';
+export { dataStreamFields, shipLogLines, startLogShipper, toDocument } from './log-shipper';
+export type {
+  LogShipper,
+  LogShipperOptions,
+  LogShipperStats,
+  ShipLogLinesOptions,
+} from './log-shipper';
+export { LogTailer } from './log-tailer';
+export type { LogTailerOptions, TailedLine, TailPosition } from './log-tailer';

@@ -11,7 +11,10 @@ import {
   requireBuiltEngine,
   requireInstalledEngine,
 } from './engines';
+import { installIndexTemplate, INDEX_TEMPLATE_NAME, logstashDataStream } from './index-template';
 import { startJaeger } from './jaeger';
+import { startLogShipper } from './log-shipper';
+import type { LogShipper } from './log-shipper';
 import { startOpenSearch } from './opensearch';
 import { backendPorts, MAX_BACKEND_PORT_OFFSET } from './ports';
 import type { BackendPorts } from './ports';
@@ -38,6 +41,7 @@ interface BackendsOptions {
   userInstances: number;
   orderInstances: number;
   logs: boolean;
+  meshLogsDir: string;
   build: boolean;
   dataDir: string;
   readyTimeout: number;
@@ -73,7 +77,16 @@ const program = new Command()
       .argParser(wholeNumber(9, 1))
       .default(2),
   )
-  .option('--logs', 'also run OpenSearch (standing in for Elasticsearch) on 9200', false)
+  .option(
+    '--logs',
+    "also run OpenSearch (standing in for Elasticsearch) on 9200, install the stack's index template and ship the mesh's log files into logs-mesh-default",
+    false,
+  )
+  .option(
+    '--mesh-logs-dir <dir>',
+    "with --logs: the mesh's log directory to ship (`npm start -- --logs-dir`, <instance>.ndjson files)",
+    'logs',
+  )
   .option('--build', 'build the missing engines first (bash infra/engines/build-all.sh)', false)
   .option(
     '--data-dir <dir>',
@@ -127,9 +140,12 @@ async function main(): Promise<void> {
   mkdirSync(runDir, { recursive: true });
 
   const running: (Started & { name: string })[] = [];
+  let shipper: LogShipper | undefined;
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
+      // The shipper first: its last batch still reaches OpenSearch.
+      await shipper?.stop();
       // Reverse start order: the Collector and Prometheus before what they send to.
       for (const engine of [...running].reverse()) await engine.stop();
     })());
@@ -181,10 +197,41 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  if (options.logs) {
+    try {
+      shipper = await shipMeshLogs(options, ports, dataDir);
+    } catch (error) {
+      process.stderr.write(`backends: ${messageOf(error)}\n`);
+      await stopAll();
+      process.exit(1);
+    }
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   writeState(join(dataDir, 'backends.json'), ports, running, options);
   process.stdout.write(summary(ports, options, running));
   process.stdout.write(`backends ready in ${seconds}s — Ctrl-C stops everything\n`);
+}
+
+/**
+ * `--logs`, once OpenSearch is ready: the stack's index template (its Elasticsearch-only keys
+ * stripped) as kibana-setup installs it, then the mesh's `<instance>.ndjson` files shipped into the
+ * data stream the Logstash pipeline names — what Filebeat and Logstash do in compose (docs/logs.md).
+ */
+async function shipMeshLogs(
+  options: BackendsOptions,
+  ports: BackendPorts,
+  dataDir: string,
+): Promise<LogShipper> {
+  const url = `http://${HOST}:${ports.opensearch}`;
+  await installIndexTemplate(url, repoRoot);
+  return startLogShipper({
+    url,
+    dataStream: logstashDataStream(repoRoot),
+    dir: resolve(options.meshLogsDir),
+    // Kept beside OpenSearch's data: a restart does not ship the same lines again.
+    registryFile: join(dataDir, 'log-shipper.json'),
+    onWarning: (message) => process.stderr.write(`backends: logs: ${message}\n`),
+  });
 }
 
 /** Which backends run, each with its engine located (every missing engine named, then exit 1). */
@@ -374,6 +421,11 @@ function summary(
       'OpenSearch',
       url(ports.opensearch),
       'standing in for Elasticsearch (not the same product)',
+    ]);
+    rows.push([
+      '  mesh logs',
+      url(ports.opensearch, `/${logstashDataStream(repoRoot)}/_search`),
+      `shipping ${join(resolve(options.meshLogsDir), '*.ndjson')} every 1s (template ${INDEX_TEMPLATE_NAME})`,
     ]);
   }
   const header: [string, string, string] = ['backend', 'URL', ''];
