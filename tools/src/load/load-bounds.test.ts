@@ -29,9 +29,13 @@ describe('--assert bounds', () => {
       ['rate>=18', true, '19.5 req/s'],
       ['max<=1s', true, '400ms'],
     ]);
-    expect(verdicts('degraded<=6%,p50>12ms')).toEqual([
+    // at the bound itself: < and > miss, <= and >= hold
+    expect(verdicts('degraded<=6%,p50>12ms,p50<12ms,p50>=12ms,requests=200')).toEqual([
       ['degraded<=6%', true, '12 (6.0% of 200)'],
       ['p50>12ms', false, '12ms'],
+      ['p50<12ms', false, '12ms'],
+      ['p50>=12ms', true, '12ms'],
+      ['requests=200', true, '200 (100.0% of 200)'],
     ]);
   });
 
