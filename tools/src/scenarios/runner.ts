@@ -75,6 +75,7 @@ export async function runScenario(
       signal: controller.signal,
       rediscover: () => discoverMesh(admin, { target: options.target }),
       step(text) {
+        controller.signal.throwIfAborted();
         report.steps.push({ atMs: at(), text });
         print(`${stamp()} ${text}`);
       },
@@ -83,6 +84,8 @@ export async function runScenario(
         print(`         · ${label}: ${String(value)}`);
       },
       check(name, ok, detail) {
+        // Figures cut short by an interruption prove nothing either way.
+        controller.signal.throwIfAborted();
         report.checks.push({ name, ok, detail });
         print(`         ${ok ? '✓' : '✗'} ${name} — ${detail}`);
         return ok;
