@@ -1,7 +1,12 @@
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shipLogLines } from './log-shipper';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { JsonObject } from './expand-keys';
+import { shipLogLines, startLogShipper } from './log-shipper';
+import type { LogShipper, LogShipperOptions } from './log-shipper';
 
 /** A stand-in `_bulk` endpoint: records the bodies, refuses documents without `@timestamp`. */
 let url: string;
@@ -70,3 +75,172 @@ describe('shipLogLines', () => {
     );
   });
 });
+
+describe('startLogShipper (against a stand-in _bulk server)', () => {
+  /** A second stand-in: keeps every created document; answers 503 while `down`. */
+  let bulkUrl: string;
+  let down = false;
+  const created: JsonObject[] = [];
+  const requests: number[] = [];
+  const bulk = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      if (down) {
+        res.statusCode = 503;
+        res.end('{"error":"unavailable"}');
+        return;
+      }
+      const docs = body
+        .trim()
+        .split('\n')
+        .filter((_, i) => i % 2 === 1)
+        .map((doc) => JSON.parse(doc) as JsonObject);
+      requests.push(docs.length);
+      created.push(...docs);
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({ errors: false, items: docs.map(() => ({ create: { status: 201 } })) }),
+      );
+    });
+  });
+  let dir: string;
+  let shipper: LogShipper | undefined;
+  const warnings: string[] = [];
+  const messages = () => created.map((doc) => doc['message']);
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => bulk.listen(0, '127.0.0.1', resolve));
+    bulkUrl = `http://127.0.0.1:${(bulk.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => bulk.close(() => resolve())));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'log-shipper-'));
+    created.length = 0;
+    requests.length = 0;
+    warnings.length = 0;
+    down = false;
+  });
+  afterEach(async () => {
+    await shipper?.stop();
+    shipper = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = (options: Partial<LogShipperOptions> = {}) =>
+    (shipper = startLogShipper({
+      url: bulkUrl,
+      dataStream: 'logs-mesh-default',
+      dir: join(dir, 'logs'),
+      intervalMs: 20,
+      onWarning: (message) => warnings.push(message),
+      ...options,
+    }));
+  const line = (message: string) =>
+    `${JSON.stringify({ '@timestamp': '2026-01-01T00:00:00Z', 'service.name': 'gateway', message })}\n`;
+
+  it('ships lines of files that appear later, expanded, with the data_stream fields', async () => {
+    start();
+    await sleep(60);
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'logs', 'gateway-1.ndjson'), line('first'));
+    await waitFor(() => expect(messages()).toEqual(['first']));
+    expect(created[0]).toEqual({
+      '@timestamp': '2026-01-01T00:00:00Z',
+      service: { name: 'gateway' },
+      message: 'first',
+      data_stream: { type: 'logs', dataset: 'mesh', namespace: 'default' },
+    });
+    writeFileSync(join(dir, 'logs', 'order-service-1.ndjson'), line('second'));
+    await waitFor(() => expect(messages()).toEqual(['first', 'second']));
+  });
+
+  it('ships a line written in pieces once, when its newline comes', async () => {
+    mkdirSync(join(dir, 'logs'));
+    const file = join(dir, 'logs', 'user-service-1.ndjson');
+    const whole = line('pieces');
+    writeFileSync(file, whole.slice(0, 10));
+    start();
+    await sleep(100);
+    appendFileSync(file, whole.slice(10, -1));
+    await sleep(100);
+    expect(created).toEqual([]);
+    appendFileSync(file, '\n');
+    await waitFor(() => expect(messages()).toEqual(['pieces']));
+  });
+
+  it('ships a truncated file again from its start, and sends no line twice otherwise', async () => {
+    mkdirSync(join(dir, 'logs'));
+    const file = join(dir, 'logs', 'gateway-1.ndjson');
+    writeFileSync(file, line('a') + line('b'));
+    start();
+    await waitFor(() => expect(messages()).toEqual(['a', 'b']));
+    writeFileSync(file, line('c'));
+    await waitFor(() => expect(messages()).toEqual(['a', 'b', 'c']));
+    await sleep(100);
+    expect(messages()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('sends batches of at most maxBatch lines', async () => {
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(
+      join(dir, 'logs', 'gateway-1.ndjson'),
+      Array.from({ length: 7 }, (_, i) => line(`m${i}`)).join(''),
+    );
+    start({ maxBatch: 3 });
+    await waitFor(() => expect(created).toHaveLength(7));
+    expect(requests).toEqual([3, 3, 1]);
+  });
+
+  it('holds lines while the engine is down, drops the oldest beyond maxBuffered with a counted warning', async () => {
+    mkdirSync(join(dir, 'logs'));
+    down = true;
+    writeFileSync(
+      join(dir, 'logs', 'gateway-1.ndjson'),
+      Array.from({ length: 5 }, (_, i) => line(`m${i}`)).join(''),
+    );
+    start({ maxBuffered: 3 });
+    await waitFor(() => {
+      expect(warnings.some((w) => /not taking log lines \(HTTP 503\)/.test(w))).toBe(true);
+      expect(warnings.some((w) => /dropped 2 log line\(s\)/.test(w))).toBe(true);
+    });
+    expect(shipper?.stats().dropped).toBe(2);
+    down = false;
+    await waitFor(() => expect(messages()).toEqual(['m2', 'm3', 'm4']));
+    expect(shipper?.stats()).toMatchObject({ shipped: 3, dropped: 2, buffered: 0 });
+  });
+
+  it('ships a line that is not JSON undecoded, as Filebeat does', async () => {
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'logs', 'gateway-1.ndjson'), 'not json\n');
+    start();
+    await waitFor(() => expect(messages()).toEqual(['not json']));
+    expect(created[0]).toMatchObject({ error: { type: 'json' } });
+    expect(shipper?.stats().undecoded).toBe(1);
+  });
+
+  it('resumes where it stopped when given a registry file', async () => {
+    mkdirSync(join(dir, 'logs'));
+    const file = join(dir, 'logs', 'gateway-1.ndjson');
+    const registryFile = join(dir, 'registry.json');
+    writeFileSync(file, line('before'));
+    await start({ registryFile }).stop();
+    appendFileSync(file, line('after'));
+    start({ registryFile });
+    await waitFor(() => expect(messages()).toEqual(['before', 'after']));
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(20);
+    }
+  }
+}
