@@ -64,11 +64,19 @@ describe('killInstance', () => {
     const file = stateFile({
       instances: [{ ...order2, name: order2.id, url: 'http://x', pid: child.pid as number }],
     });
-    expect(await killInstance(client, order2, { stateFile: file })).toEqual({
-      pid: child.pid,
-      signal: 'SIGKILL',
-    });
-    expect((await exited)[1]).toBe('SIGKILL');
+    try {
+      expect(await killInstance(client, order2, { stateFile: file })).toEqual({
+        pid: child.pid,
+        signal: 'SIGKILL',
+      });
+      const [, signal] = (await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r([null, 'still running']), 3000)),
+      ])) as [unknown, unknown];
+      expect(signal).toBe('SIGKILL');
+    } finally {
+      child.kill('SIGKILL'); // when the kill under test did not happen
+    }
   });
 });
 
