@@ -378,6 +378,30 @@ describe('ResilientUpstream over real instances: which instances are used', () =
   });
 });
 
+describe('ResilientUpstream over real instances: callers that give up', () => {
+  it('callers that abort their calls to a slow instance get it neither ejected nor penalised by the balancer', async () => {
+    const a = await startInstance('a', hold);
+    const { client, row } = await upstreamTo([a], {
+      BALANCER: 'p2c-ewma',
+      OUTLIER_CONSECUTIVE_FAILURES: '2',
+      OUTLIER_BASE_EJECTION_MS: '60000',
+    });
+
+    for (let i = 1; i <= 5; i++) {
+      const controller = new AbortController();
+      const call = client.request({ method: 'GET', path: '/things/1', signal: controller.signal });
+      await eventually(() => expect(a.received).toHaveLength(i));
+      controller.abort(new Error('the client closed the connection'));
+      expect(await failureOf(call)).toMatchObject({ message: 'the client closed the connection' });
+    }
+
+    await eventually(() => expect(row('a')?.['outstanding']).toBe(0));
+    expect(row('a')).toMatchObject({ state: 'healthy', ejections: 0, ewmaMs: undefined });
+    a.answer = reply(200);
+    expect((await get(client)).status).toBe(200);
+  });
+});
+
 describe('ResilientUpstream over real instances: shedding load', () => {
   it('the breaker opens after the volume threshold of 5xx answers, refuses without calling, and a probe after the sleep window closes it', async () => {
     // Only Date is faked: the breaker's clock. The sleep window passes when the test says so.

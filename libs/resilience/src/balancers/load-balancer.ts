@@ -11,6 +11,12 @@ export interface CallOutcome {
   readonly latencyMs: number;
   /** Whether the upstream handled it (the caller's classification, as for the breaker). */
   readonly ok: boolean;
+  /**
+   * The caller gave up before the call ended (its own abort, not a timeout): nobody's failure.
+   * The in-flight count is released and nothing is learnt — neither latency nor failure.
+   * Default false.
+   */
+  readonly cancelled?: boolean;
 }
 
 /** The strategies {@link createBalancer} knows. */

@@ -43,6 +43,18 @@ function simulate(
 }
 
 describe('PeakEwmaBalancer', () => {
+  it('a call its caller cancelled releases its in-flight count and teaches nothing', () => {
+    const clock = new ManualClock();
+    const balancer = new PeakEwmaBalancer({ clock, random: seededRandom(1) });
+    balancer.begin('a')({ latencyMs: 10, ok: true });
+    const done = balancer.begin('a');
+    clock.advance(5_000);
+    done({ latencyMs: 5_000, ok: false, cancelled: true });
+    expect(balancer.snapshot().endpoints).toEqual([
+      expect.objectContaining({ id: 'a', outstanding: 0, ewmaMs: 10 }),
+    ]);
+  });
+
   it('sends most traffic away from an instance made slow', () => {
     const clock = new ManualClock();
     const balancer = new PeakEwmaBalancer({ clock, random: seededRandom(42) });

@@ -83,7 +83,8 @@ export abstract class TrackingBalancer implements LoadBalancer {
       if (ended) return;
       ended = true;
       entry.outstanding -= 1;
-      this.observe(entry, outcome);
+      // A call its caller abandoned says nothing about the endpoint (docs/load-balancing.md).
+      if (!outcome.cancelled) this.observe(entry, outcome);
     };
   }
 

@@ -175,8 +175,12 @@ export class ResilientUpstream {
       done({ latencyMs: performance.now() - started, ok: !isFailedResponse(answer) });
       return answer;
     } catch (error) {
-      done({ latencyMs: performance.now() - started, ok: false });
-      throw this.#classify(error, instance, timeout.aborted && !signal.aborted, timeoutMs);
+      const timedOut = timeout.aborted && !signal.aborted;
+      // The caller's own abort (a client that hung up) is nobody's failure: the breaker skips it
+      // already, and the balancer and outlier detection must too (docs/load-balancing.md).
+      const cancelled = !timedOut && call.signal?.aborted === true;
+      done({ latencyMs: performance.now() - started, ok: false, cancelled });
+      throw this.#classify(error, instance, timedOut, timeoutMs);
     }
   }
 

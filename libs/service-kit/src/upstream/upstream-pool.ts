@@ -5,6 +5,8 @@ import type { LoadBalancer, OutlierDetector } from '@mesh/resilience';
 export interface AttemptOutcome {
   latencyMs: number;
   ok: boolean;
+  /** The caller gave up (its own abort): the instance is neither blamed nor credited. */
+  cancelled?: boolean;
 }
 
 export interface UpstreamPoolOptions {
@@ -64,7 +66,7 @@ export class UpstreamPool {
     const end = this.#o.balancer.begin(instance.id);
     return (outcome) => {
       end(outcome);
-      this.#o.outliers.record(instance.id, outcome.ok);
+      if (!outcome.cancelled) this.#o.outliers.record(instance.id, outcome.ok);
     };
   }
 
