@@ -5,7 +5,7 @@ import {
   seedOrder,
   servedRequests,
   steadyRate,
-  upstreamOf,
+  upstreamSeenBy,
   waitUntil,
 } from './mesh-probe';
 import type { Scenario } from './scenario';
@@ -62,8 +62,7 @@ export const breakerTrip: Scenario = {
   async run(context) {
     const users = instancesOf(context, 'user-service');
     const orders = instancesOf(context, 'order-service');
-    const orderStatus = await context.admin.status((orders[0] as { adminUrl: string }).adminUrl);
-    const upstream = upstreamOf(orderStatus, 'user-service');
+    const upstream = await upstreamSeenBy(context, orders[0], 'user-service');
     const sleepWindowMs = upstream.settings.gate.sleepWindowMs;
     context.observe(
       'order-service → user-service gate',
@@ -98,8 +97,7 @@ export const breakerTrip: Scenario = {
     const breakerStates = async () =>
       Promise.all(
         orders.map(
-          async (order) =>
-            upstreamOf(await context.admin.status(order.adminUrl), 'user-service').gate.state,
+          async (order) => (await upstreamSeenBy(context, order, 'user-service')).gate.state,
         ),
       );
     const openedAfter = await waitUntil(

@@ -65,7 +65,7 @@ export const instanceFailover: Scenario = {
   ],
   async run(context) {
     const orders = instancesOf(context, 'order-service', 2);
-    const victim = orders[0] as (typeof orders)[number];
+    const victim = orders[0];
     const settings = upstreamOf(context.mesh.gatewayStatus, 'order-service').settings;
     context.observe(
       'gateway → order-service',

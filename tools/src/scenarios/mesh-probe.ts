@@ -31,19 +31,28 @@ export function upstreamOf(status: InstanceStatus, service: string): UpstreamSta
   return row;
 }
 
+/** How `caller` (an instance with an admin URL) sees its upstream `service` right now. */
+export async function upstreamSeenBy(
+  context: ScenarioContext,
+  caller: { adminUrl: string },
+  service: string,
+): Promise<UpstreamStatus> {
+  return upstreamOf(await context.admin.status(caller.adminUrl), service);
+}
+
 /** The instances of a service, or an abort naming what is missing. */
 export function instancesOf(
   context: ScenarioContext,
   service: string,
   atLeast = 1,
-): MeshInstance[] {
+): [MeshInstance, ...MeshInstance[]] {
   const found = context.mesh.instances.filter((instance) => instance.service === service);
   if (found.length < atLeast) {
     throw new ScenarioAbort(
       `the gateway lists ${found.length} ${service} instance(s); this scenario needs at least ${atLeast}`,
     );
   }
-  return found;
+  return found as [MeshInstance, ...MeshInstance[]];
 }
 
 /** Sum of a metric over some instances' `/metrics`. */

@@ -120,7 +120,7 @@ export const registryOutage: Scenario = {
       freshAfter === undefined ? 'not within 20s' : `after ${(freshAfter / 1000).toFixed(1)}s`,
     );
 
-    const extra = await startExtraUserService(context, users[0] as { adminUrl: string });
+    const extra = await startExtraUserService(context, users[0]);
     context.step(
       `started a new user-service instance, ${extra.id}, registered in etcd (${context.options.etcdEndpoints.join(',')})`,
     );

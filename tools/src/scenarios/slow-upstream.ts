@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PANELS, grafanaPanel, jaegerSearch, kibanaDiscover, prometheusGraph } from './look-here';
-import { call, instancesOf, metricSum, seedOrder, steadyRate, upstreamOf } from './mesh-probe';
+import {
+  call,
+  instancesOf,
+  metricSum,
+  seedOrder,
+  steadyRate,
+  upstreamOf,
+  upstreamSeenBy,
+} from './mesh-probe';
 import type { Answer } from './mesh-probe';
 import { ScenarioAbort } from './scenario';
 import type { ScenarioContext, Scenario } from './scenario';
@@ -86,10 +94,7 @@ export const slowUpstream: Scenario = {
     const users = instancesOf(context, 'user-service');
     const orders = instancesOf(context, 'order-service');
     const deadlineMs = Number(context.mesh.gatewayStatus['deadlineMs']);
-    const toUsers = upstreamOf(
-      await context.admin.status((orders[0] as { adminUrl: string }).adminUrl),
-      'user-service',
-    );
+    const toUsers = await upstreamSeenBy(context, orders[0], 'user-service');
     const { attemptTimeoutMs } = toUsers.settings;
     const { maxAttempts } = toUsers.settings.retry;
     const budget = toUsers.retryBudget;
@@ -98,14 +103,14 @@ export const slowUpstream: Scenario = {
       'order-service → user-service',
       `attempt timeout ${attemptTimeoutMs}ms, max attempts ${maxAttempts}, retry budget ${budget.ratio} per request + ${budget.minRetriesPerSecond}/s over ${budget.ttlMs}ms`,
     );
-    // Each attempt passes on only its own budget: what a read may take is the gateway's deadline or
-    // its attempt timeout towards order-service, whichever is shorter.
+    // The deadline bounds the whole read, the gateway's retries included; each attempt passes on
+    // only its own share (at most the gateway's attempt timeout towards order-service).
     const gatewayAttemptMs = upstreamOf(context.mesh.gatewayStatus, 'order-service').settings
       .attemptTimeoutMs;
-    const readBudgetMs = Math.min(deadlineMs, gatewayAttemptMs);
+    const readBudgetMs = deadlineMs;
     context.observe(
       'budget of a read',
-      `${readBudgetMs}ms = min(gateway deadline ${deadlineMs}ms, gateway → order-service attempt timeout ${gatewayAttemptMs}ms)`,
+      `${readBudgetMs}ms (the gateway deadline), each attempt to order-service at most ${Math.min(deadlineMs, gatewayAttemptMs)}ms`,
     );
     const latencyMs = Math.max(deadlineMs, attemptTimeoutMs) + 1000;
     if (latencyMs > MAX_INJECTED_LATENCY_MS) {
@@ -131,6 +136,14 @@ export const slowUpstream: Scenario = {
       retries: await metricSum(context, orders, 'mesh_retry_attempts_total', {
         mesh_upstream: 'user-service',
       }),
+      gatewayRetries: await metricSum(
+        context,
+        [context.mesh.gateway],
+        'mesh_retry_attempts_total',
+        {
+          mesh_upstream: 'order-service',
+        },
+      ),
       refused: await metricSum(context, orders, 'mesh_retry_budget_exhausted_total', {
         mesh_upstream: 'user-service',
       }),
@@ -203,10 +216,17 @@ export const slowUpstream: Scenario = {
       'deadline expirations (mesh_deadline_expirations_total)',
       `order-service ${after.expiredAtOrders - before.expiredAtOrders}, gateway ${after.expiredAtGateway - before.expiredAtGateway}`,
     );
+    const gatewayRetries = after.gatewayRetries - before.gatewayRetries;
+    const gatewayBudget = upstreamOf(context.mesh.gatewayStatus, 'order-service').retryBudget;
+    const gatewayAllowed =
+      gatewayBudget.ratio * requestsToUsers +
+      gatewayBudget.minRetriesPerSecond * (gatewayBudget.ttlMs / 1000);
+    context.observe('gateway retries to order-service (mesh_retry_attempts_total)', gatewayRetries);
     context.check(
       'retries stay inside the retry budget',
-      retries <= allowed,
-      `${retries} retries; the budget allows ${budget.ratio} × ${requestsToUsers} + ${budget.minRetriesPerSecond}/s × ${budget.ttlMs / 1000}s = ${Math.floor(allowed)}`,
+      retries <= allowed && gatewayRetries <= gatewayAllowed,
+      `order-service → user-service ${retries} retries, the budget allows ${budget.ratio} × ${requestsToUsers} + ${budget.minRetriesPerSecond}/s × ${budget.ttlMs / 1000}s = ${Math.floor(allowed)}; ` +
+        `gateway → order-service ${gatewayRetries}, allowed ${Math.floor(gatewayAllowed)}`,
     );
     context.check(
       'the retry budget can refuse a retry',
