@@ -16,7 +16,7 @@ export function createProgressView(
     const bar = new SingleBar({
       stream,
       format:
-        'load [{bar}] {percentage}% {elapsed}/{total} | {requests} requests | ok {ok} degraded {degraded} 429 {rateLimited} errors {errors}',
+        'load [{bar}] {percentage}% {ran}/{length} | {requests} requests | ok {ok} degraded {degraded} 429 {rateLimited} errors {errors}',
       hideCursor: true,
       clearOnComplete: true,
     });
@@ -24,8 +24,8 @@ export function createProgressView(
     return {
       update(p) {
         const payload = {
-          elapsed: formatDurationMs(Math.min(p.elapsedMs, p.durationMs)),
-          total: formatDurationMs(p.durationMs),
+          ran: formatDurationMs(Math.min(p.elapsedMs, p.durationMs)),
+          length: formatDurationMs(p.durationMs),
           requests: p.requests,
           ok: p.ok,
           degraded: p.degraded,
