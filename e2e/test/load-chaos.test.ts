@@ -138,6 +138,7 @@ describe('npm run load and npm run chaos against the native mesh', () => {
 
   it.each([
     [['--rate', 'fast'], "option '--rate <n>' argument 'fast' is invalid"],
+    [['--rate', '2.5'], "option '--rate <n>' argument '2.5' is invalid. must be a whole number"],
     [['--duration', '10'], "option '--duration <d>' argument '10' is invalid"],
     [['--profile', 'burst'], "option '--profile <name>' argument 'burst' is invalid"],
     [['--assert', 'p99<300'], 'p99 takes a duration like 300ms'],

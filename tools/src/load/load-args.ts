@@ -48,7 +48,7 @@ function program(): Command {
       new Option(
         '--rate <n>',
         "requests per second over all connections (default: the profile's)",
-      ).argParser(numberArg(0.1, 100_000)),
+      ).argParser(numberArg(1, 100_000, true)),
     )
     .addOption(
       new Option(

@@ -9,7 +9,10 @@ export interface LoadOptions {
   /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
   target: string;
   profile: ProfileName;
-  /** Requests per second over all connections. Default: the profile's (steady 20, spike 400). */
+  /**
+   * Whole requests per second over all connections (autocannon paces each connection by whole
+   * requests a second). Default: the profile's (steady 20, spike 400).
+   */
   rate?: number;
   /** How long the load runs after seeding, ms. Default: the profile's (steady 30 s, spike 10 s). */
   durationMs?: number;
@@ -85,6 +88,9 @@ export interface LoadReport {
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const defaults = PROFILES[options.profile];
   const rate = options.rate ?? defaults.rate;
+  if (!Number.isInteger(rate) || rate < 1) {
+    throw new RangeError(`rate: a whole number of requests per second, at least 1 (got ${rate})`);
+  }
   const durationMs = options.durationMs ?? defaults.durationMs;
   // autocannon lowers connections to the rate when the rate is lower; say what really ran
   const connections = Math.max(
