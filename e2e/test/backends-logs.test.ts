@@ -119,6 +119,7 @@ describe.skipIf(!requireBackendEngines({ logs: true }))(
       const pid = backends.pids['opensearch'] as number;
       expect(await backends.stop('SIGINT')).toBe(0);
       expect(backends.output()).toContain('backends: all stopped');
+      expect(backends.output()).toMatch(/backends: logs: [1-9]\d* line\(s\) shipped, 0 dropped/);
       expect(isAlive(pid)).toBe(false);
       expect(await isPortFree(backends.ports.opensearch)).toBe(true);
     });

@@ -145,7 +145,13 @@ async function main(): Promise<void> {
   const stopAll = () =>
     (stopping ??= (async () => {
       // The shipper first: its last batch still reaches OpenSearch.
-      await shipper?.stop();
+      if (shipper) {
+        await shipper.stop();
+        const { shipped, dropped, refused, buffered } = shipper.stats();
+        process.stdout.write(
+          `backends: logs: ${shipped} line(s) shipped, ${dropped} dropped, ${refused} refused, ${buffered} not sent\n`,
+        );
+      }
       // Reverse start order: the Collector and Prometheus before what they send to.
       for (const engine of [...running].reverse()) await engine.stop();
     })());
