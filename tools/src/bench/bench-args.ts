@@ -106,7 +106,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     durationMs: o.duration ?? d.durationMs,
     warmupMs: o.warmup ?? d.warmupMs,
     connections: o.connections ?? d.connections,
-    only: o.only ?? [...COMPARISONS],
+    // the Node side-by-side installs and compiles: a full run's business, or asked for by --only
+    only: o.only ?? COMPARISONS.filter((c) => !o.quick || c !== 'node'),
     out: o.out,
     ...(o.node === undefined ? {} : { node: o.node }),
   };
