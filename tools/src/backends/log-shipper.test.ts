@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JsonObject } from './expand-keys';
 import { shipLogLines, startLogShipper } from './log-shipper';
 import type { LogShipper, LogShipperOptions } from './log-shipper';
@@ -143,7 +143,7 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     await sleep(60);
     mkdirSync(join(dir, 'logs'));
     writeFileSync(join(dir, 'logs', 'gateway-1.ndjson'), line('first'));
-    await waitFor(() => expect(messages()).toEqual(['first']));
+    await vi.waitFor(() => expect(messages()).toEqual(['first']), WAIT);
     expect(created[0]).toEqual({
       '@timestamp': '2026-01-01T00:00:00Z',
       service: { name: 'gateway' },
@@ -151,7 +151,7 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
       data_stream: { type: 'logs', dataset: 'mesh', namespace: 'default' },
     });
     writeFileSync(join(dir, 'logs', 'order-service-1.ndjson'), line('second'));
-    await waitFor(() => expect(messages()).toEqual(['first', 'second']));
+    await vi.waitFor(() => expect(messages()).toEqual(['first', 'second']), WAIT);
   });
 
   it('ships a line written in pieces once, when its newline comes', async () => {
@@ -165,7 +165,7 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     await sleep(100);
     expect(created).toEqual([]);
     appendFileSync(file, '\n');
-    await waitFor(() => expect(messages()).toEqual(['pieces']));
+    await vi.waitFor(() => expect(messages()).toEqual(['pieces']), WAIT);
   });
 
   it('ships a truncated file again from its start, and sends no line twice otherwise', async () => {
@@ -173,9 +173,9 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     const file = join(dir, 'logs', 'gateway-1.ndjson');
     writeFileSync(file, line('a') + line('b'));
     start();
-    await waitFor(() => expect(messages()).toEqual(['a', 'b']));
+    await vi.waitFor(() => expect(messages()).toEqual(['a', 'b']), WAIT);
     writeFileSync(file, line('c'));
-    await waitFor(() => expect(messages()).toEqual(['a', 'b', 'c']));
+    await vi.waitFor(() => expect(messages()).toEqual(['a', 'b', 'c']), WAIT);
     await sleep(100);
     expect(messages()).toEqual(['a', 'b', 'c']);
   });
@@ -187,7 +187,7 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
       Array.from({ length: 7 }, (_, i) => line(`m${i}`)).join(''),
     );
     start({ maxBatch: 3 });
-    await waitFor(() => expect(created).toHaveLength(7));
+    await vi.waitFor(() => expect(created).toHaveLength(7), WAIT);
     expect(requests).toEqual([3, 3, 1]);
   });
 
@@ -199,13 +199,13 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
       Array.from({ length: 5 }, (_, i) => line(`m${i}`)).join(''),
     );
     start({ maxBuffered: 3 });
-    await waitFor(() => {
+    await vi.waitFor(() => {
       expect(warnings.some((w) => /not taking log lines \(HTTP 503\)/.test(w))).toBe(true);
       expect(warnings.some((w) => /dropped 2 log line\(s\)/.test(w))).toBe(true);
-    });
+    }, WAIT);
     expect(shipper?.stats().dropped).toBe(2);
     down = false;
-    await waitFor(() => expect(messages()).toEqual(['m2', 'm3', 'm4']));
+    await vi.waitFor(() => expect(messages()).toEqual(['m2', 'm3', 'm4']), WAIT);
     expect(shipper?.stats()).toMatchObject({ shipped: 3, dropped: 2, buffered: 0 });
   });
 
@@ -213,7 +213,7 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     mkdirSync(join(dir, 'logs'));
     writeFileSync(join(dir, 'logs', 'gateway-1.ndjson'), 'not json\n');
     start();
-    await waitFor(() => expect(messages()).toEqual(['not json']));
+    await vi.waitFor(() => expect(messages()).toEqual(['not json']), WAIT);
     expect(created[0]).toMatchObject({ error: { type: 'json' } });
     expect(shipper?.stats().undecoded).toBe(1);
   });
@@ -226,21 +226,10 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     await start({ registryFile }).stop();
     appendFileSync(file, line('after'));
     start({ registryFile });
-    await waitFor(() => expect(messages()).toEqual(['before', 'after']));
+    await vi.waitFor(() => expect(messages()).toEqual(['before', 'after']), WAIT);
   });
 });
 
+/** vi.waitFor's options: up to 5 s, every 20 ms. */
+const WAIT = { timeout: 5000, interval: 20 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
-}
