@@ -44,10 +44,11 @@ describe('meshInstrumentationConfig', () => {
     }
   });
 
-  it('keeps the winston instrumentation from adding trace_id fields or sending logs', () => {
+  it('leaves winston unpatched: no trace_id fields and no log sending from the instrumentation', () => {
+    // the logger writes ECS trace.id/span.id itself; logs leave through stdout
     expect(meshInstrumentationConfig()['@opentelemetry/instrumentation-winston']).toEqual({
-      disableLogCorrelation: true,
-      disableLogSending: true,
+      enabled: false,
     });
+    expect(MESH_INSTRUMENTATIONS).not.toContain('@opentelemetry/instrumentation-winston');
   });
 });

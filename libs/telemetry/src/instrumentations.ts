@@ -11,7 +11,6 @@ export const MESH_INSTRUMENTATIONS = [
   '@opentelemetry/instrumentation-http',
   '@opentelemetry/instrumentation-express',
   '@opentelemetry/instrumentation-undici',
-  '@opentelemetry/instrumentation-winston',
   '@opentelemetry/instrumentation-pg',
   '@opentelemetry/instrumentation-runtime-node',
   '@opentelemetry/instrumentation-host-metrics',
@@ -64,6 +63,10 @@ const UNUSED_INSTRUMENTATIONS: Record<
   '@opentelemetry/instrumentation-router': OFF,
   '@opentelemetry/instrumentation-socket.io': OFF,
   '@opentelemetry/instrumentation-tedious': OFF,
+  // The mesh's logger writes ECS `trace.id`/`span.id` itself and ships logs through stdout, so
+  // with log correlation and log sending both off this instrumentation only wrapped every
+  // `logger.write` for nothing.
+  '@opentelemetry/instrumentation-winston': OFF,
 };
 
 /**
@@ -96,11 +99,6 @@ export function meshInstrumentationConfig(): InstrumentationConfigMap {
       ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
     },
     '@opentelemetry/instrumentation-undici': {},
-    // The mesh's logger writes ECS `trace.id`/`span.id` itself and ships logs through stdout.
-    '@opentelemetry/instrumentation-winston': {
-      disableLogCorrelation: true,
-      disableLogSending: true,
-    },
     // Queries outside a request (readiness pings, key cleanup, migrations) make no root traces.
     '@opentelemetry/instrumentation-pg': { requireParentSpan: true },
     '@opentelemetry/instrumentation-runtime-node': {},

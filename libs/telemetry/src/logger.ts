@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
 import { createLogger as createWinstonLogger, format, transports } from 'winston';
 import type { Logger as WinstonLogger } from 'winston';
-import { activeSpanId, activeTraceId } from './trace-context';
+import { activeSpanContext } from './trace-context';
 import { serviceIdentity } from './service-identity';
 
 /** The mesh's logger: winston, writing one ECS JSON object per line. */
@@ -27,11 +27,11 @@ const meshFields = format((info) => {
     delete info['error'];
   }
   info['service.instance.id'] = serviceIdentity().instanceId;
-  const traceId = activeTraceId();
-  if (traceId) {
-    info['trace.id'] = traceId;
-    const spanId = activeSpanId();
-    if (spanId) info['span.id'] = spanId;
+  // one lookup of the active span for both ids
+  const active = activeSpanContext();
+  if (active) {
+    info['trace.id'] = active.traceId;
+    info['span.id'] = active.spanId;
   }
   return info;
 });

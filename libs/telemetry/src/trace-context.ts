@@ -32,14 +32,19 @@ export function traceResponseHeader(): string | undefined {
   return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
 }
 
+/** The active span's context when it is valid (both ids at once, for callers that want both). */
+export function activeSpanContext(): SpanContext | undefined {
+  return validContext(trace.getActiveSpan());
+}
+
 /** The trace id of the active span context (32 hex digits), or undefined when there is none. */
 export function activeTraceId(): string | undefined {
-  return validContext(trace.getActiveSpan())?.traceId;
+  return activeSpanContext()?.traceId;
 }
 
 /** The span id of the active span context (16 hex digits), or undefined when there is none. */
 export function activeSpanId(): string | undefined {
-  return validContext(trace.getActiveSpan())?.spanId;
+  return activeSpanContext()?.spanId;
 }
 
 /** Adds attributes (see attribute-names.ts) to the active span; a no-op without one. */
