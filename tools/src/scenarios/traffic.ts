@@ -56,8 +56,6 @@ export interface RunningTraffic {
   stop(): Promise<TrafficFigures>;
   /** Resolves with the figures when the run ends (by `durationMs` or `stop()`). */
   readonly done: Promise<TrafficFigures>;
-  /** Answers counted so far. */
-  answered(): number;
 }
 
 /**
@@ -142,7 +140,6 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     .catch(() => undefined);
   return {
     done,
-    answered: () => counts.answered,
     stop() {
       instance.stop();
       return done;
