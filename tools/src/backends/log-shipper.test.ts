@@ -180,15 +180,16 @@ describe('startLogShipper (against a stand-in _bulk server)', () => {
     expect(messages()).toEqual(['a', 'b', 'c']);
   });
 
-  it('sends batches of at most maxBatch lines', async () => {
+  it('sends batches of at most maxBatch lines, and drops nothing while the engine takes them', async () => {
     mkdirSync(join(dir, 'logs'));
     writeFileSync(
       join(dir, 'logs', 'gateway-1.ndjson'),
       Array.from({ length: 7 }, (_, i) => line(`m${i}`)).join(''),
     );
-    start({ maxBatch: 3 });
+    start({ maxBatch: 3, maxBuffered: 2 });
     await vi.waitFor(() => expect(created).toHaveLength(7), WAIT);
     expect(requests).toEqual([3, 3, 1]);
+    expect(shipper?.stats()).toMatchObject({ shipped: 7, dropped: 0 });
   });
 
   it('holds lines while the engine is down, drops the oldest beyond maxBuffered with a counted warning', async () => {

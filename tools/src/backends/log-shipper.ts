@@ -119,8 +119,9 @@ export interface LogShipperOptions {
   /** At most this many lines per `_bulk` request. Default 500. */
   maxBatch?: number;
   /**
-   * At most this many lines held while the engine does not take them; beyond, the oldest are
-   * dropped and counted in a warning. Default 10000.
+   * At most this many lines held. While the engine takes lines, a full buffer only pauses reading
+   * (backpressure); while it does not, the oldest beyond this are dropped and counted in a
+   * warning. Default 10000.
    */
   maxBuffered?: number;
   /** Per request timeout in milliseconds. Default 10000. */
@@ -183,6 +184,10 @@ export function startLogShipper(options: LogShipperOptions): LogShipper {
   let droppedSinceWarning = 0;
 
   const read = () => {
+    // While the engine takes lines, a full buffer is backpressure: the rest waits on disk. Only
+    // while it does not are lines read on and the oldest dropped, so a long outage is not
+    // shipped as a flood of stale lines once it ends.
+    if (failingSince === undefined && buffer.length >= maxBuffered) return;
     for (const { line } of tailer.poll()) {
       let document: JsonObject;
       try {
@@ -195,7 +200,7 @@ export function startLogShipper(options: LogShipperOptions): LogShipper {
       }
       buffer.push(document);
     }
-    if (buffer.length > maxBuffered) {
+    if (failingSince !== undefined && buffer.length > maxBuffered) {
       const over = buffer.length - maxBuffered;
       buffer.splice(0, over);
       stats.dropped += over;
@@ -249,9 +254,10 @@ export function startLogShipper(options: LogShipperOptions): LogShipper {
     }
   };
 
-  const tick = async () => {
+  const tick = async (final = false) => {
     read();
-    await send();
+    // Stopping while the engine is down: no last attempt to wait for.
+    if (!(final && failingSince !== undefined)) await send();
     if (droppedSinceWarning > 0) {
       onWarning(
         `dropped ${droppedSinceWarning} log line(s): ${url} unreachable and ${maxBuffered} already held (${stats.dropped} dropped in all)`,
@@ -282,7 +288,7 @@ export function startLogShipper(options: LogShipperOptions): LogShipper {
       stopped = true;
       clearTimeout(timer);
       await running;
-      await tick().catch((error: unknown) => onWarning(`log shipping: ${messageOf(error)}`));
+      await tick(true).catch((error: unknown) => onWarning(`log shipping: ${messageOf(error)}`));
     },
   };
 }
