@@ -77,9 +77,10 @@ describe('resilience under injected faults', () => {
         mesh_upstream: 'order-service',
       });
     const retriesBefore = await retries();
+    // 503: what a failure another instance may not share looks like (a 500 is not retried).
     await admin(mesh, 'order-service-1', 'POST', '/admin/chaos', {
       errorRate: 0.5,
-      errorStatus: 500,
+      errorStatus: 503,
     });
     const traffic = steadyTraffic(mesh, `/orders/${ids.orderId}`, 2, 200);
     await sleep(2500);

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { REQUEST_ID_HEADER, requestContext } from '@mesh/service-kit';
+import { DEPENDENCY_FAILED_HEADER, REQUEST_ID_HEADER, requestContext } from '@mesh/service-kit';
 import type { UpstreamCall, UpstreamResponse } from '@mesh/service-kit';
 import type { Deadline } from '@mesh/resilience';
 
@@ -17,6 +17,7 @@ const FORWARDED_RESPONSE_HEADERS = [
   'retry-after',
   'x-degraded',
   'idempotent-replayed',
+  DEPENDENCY_FAILED_HEADER,
 ] as const;
 
 /**

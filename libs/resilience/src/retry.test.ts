@@ -91,10 +91,11 @@ describe('RetryPolicy', () => {
     expect(attempts.map((a) => a.at)).toEqual([0, 300]);
   });
 
-  it('caps a long hint at maxDelayMs', async () => {
+  it('does not retry sooner than a hint longer than maxDelayMs asks: it stops instead', async () => {
     const { op, attempts } = flaky(1, () => ({ retryAfterMs: 60_000 }));
-    await settle(fixed({ maxDelayMs: 1_000 }).execute(op));
-    expect(attempts.map((a) => a.at)).toEqual([0, 1_000]);
+    const outcome = await settle(fixed({ maxDelayMs: 1_000 }).execute(op));
+    expect(attempts.map((a) => a.at)).toEqual([0]);
+    expect(outcome).toEqual({ error: { retryAfterMs: 60_000 } });
   });
 
   it('ignores hints when told to', async () => {

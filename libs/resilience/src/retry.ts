@@ -43,7 +43,7 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** First back-off delay in ms (exponential, jittered). Default 50. */
   baseDelayMs?: number;
-  /** Cap in ms on any delay, back-off or server hint alike. Default 1000. */
+  /** Cap in ms on any back-off delay; a server hint longer than this stops the retries. Default 1000. */
   maxDelayMs?: number;
   /** Jitter of the default back-off. Default `'full'`. */
   jitter?: Jitter;
@@ -52,8 +52,8 @@ export interface RetryOptions {
   /** Replaces the exponential back-off built from the options above. */
   backoff?: Backoff;
   /**
-   * Reads a server's wait hint (ms) from an outcome. The delay becomes
-   * `min(maxDelayMs, max(backoff, hint))`. Default: a numeric `retryAfterMs` on the error or
+   * Reads a server's wait hint (ms) from an outcome. The delay becomes `max(backoff, hint)`; a
+   * hint longer than `maxDelayMs` ends the retries. Default: a numeric `retryAfterMs` on the error or
    * result (as on `BrokenCircuitError`). Return `undefined` to ignore hints, e.g. when the
    * next attempt goes to another instance anyway.
    */
@@ -144,6 +144,8 @@ export class RetryPolicy {
     if (attempt >= this.maxAttempts || signal.aborted) return undefined;
     if (!this.shouldRetry(outcome, attempt)) return undefined;
     const hint = this.hintOf(outcome);
+    // Retrying sooner than the server asked would not honour its hint: give up instead (Envoy).
+    if (hint !== undefined && hint > this.maxDelayMs) return undefined;
     const delay = Math.min(this.maxDelayMs, Math.max(backoff, hint ?? 0));
     if (deadline && deadline.remainingMs() - delay <= this.minAttemptMs) return undefined;
     const labels = { [ATTR_MESH_UPSTREAM]: this.upstream };

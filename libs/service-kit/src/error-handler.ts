@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '@mesh/telemetry';
+import { DEPENDENCY_FAILED_HEADER, failedDependencyOf } from './dependency-failure';
 import { ERROR_STATUS, isErrorCode } from './error-codes';
 import type { ErrorCode } from './error-codes';
 import { HttpError, isHttpError } from './http-error';
@@ -75,6 +76,9 @@ export function sendError(req: Request, res: Response, error: HttpError): void {
     },
   };
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // A 5xx caused by one of this service's own upstreams says so, so that callers blame that hop.
+  const dependency = error.status >= 500 ? failedDependencyOf(error) : undefined;
+  if (dependency !== undefined) res.setHeader(DEPENDENCY_FAILED_HEADER, dependency);
   if (error.retryAfterSeconds !== undefined) {
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   }

@@ -17,6 +17,11 @@ export interface HttpErrorOptions {
   status?: number;
   /** Extra response headers (e.g. the rate-limit headers of a 429). */
   headers?: Record<string, string>;
+  /**
+   * The upstream service whose failure this error reports; a 5xx answer then carries it in
+   * `X-Mesh-Dependency-Failed` (see `dependency-failure.ts`).
+   */
+  upstream?: string;
 }
 
 /**
@@ -29,6 +34,7 @@ export class HttpError extends Error {
   readonly details: unknown;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly upstream: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: HttpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +44,7 @@ export class HttpError extends Error {
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
+    this.upstream = options.upstream;
   }
 }
 

@@ -15,6 +15,7 @@ export {
 } from './config';
 export type { ServiceSettings } from './config';
 export { createServiceApp } from './create-service-app';
+export { DEPENDENCY_FAILED_HEADER, failedDependencyOf } from './dependency-failure';
 export { deadlineMiddleware, requestDeadline } from './deadline-middleware';
 export type { DeadlineMiddlewareOptions } from './deadline-middleware';
 export type { ServiceAppDeps } from './create-service-app';
@@ -49,6 +50,11 @@ export {
   isIdempotent,
   isUpstreamFailure,
 } from './upstream/resilient-upstream';
+export {
+  isDependencyFailure,
+  isRetryableResponse,
+  retryAfterMsOf,
+} from './upstream/response-classification';
 export type { ResilientUpstreamOptions, UpstreamCall } from './upstream/resilient-upstream';
 export { createUpstream, startDiscovery } from './upstream/upstream-factory';
 export type { MeshDiscovery, Upstream } from './upstream/upstream-factory';

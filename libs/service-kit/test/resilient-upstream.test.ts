@@ -257,6 +257,87 @@ describe('ResilientUpstream over real instances: retries', () => {
   });
 });
 
+/** Answers `status` with an error envelope of `code` and the given headers. */
+const envelope =
+  (status: number, code: string, headers: Record<string, string> = {}): Answer =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify({ error: { code, message: code, requestId: 'r', traceId: null } }));
+  };
+
+describe('ResilientUpstream over real instances: which failures are retried and blamed', () => {
+  it.each([500, 501])(
+    'a GET answered %i is not retried: the same code answers the same way everywhere',
+    async (status) => {
+      const a = await startInstance('a', reply(status));
+      const b = await startInstance('b');
+      const { client } = await upstreamTo([a, b]);
+
+      expect(await get(client)).toMatchObject({ status, instance: 'a' });
+      expect(b.received).toHaveLength(0);
+    },
+  );
+
+  it.each([502, 504])('a GET answered %i is retried on another instance', async (status) => {
+    const a = await startInstance('a', reply(status));
+    const b = await startInstance('b');
+    const { client } = await upstreamTo([a, b]);
+
+    expect(await get(client)).toMatchObject({ status: 200, instance: 'b' });
+  });
+
+  it('a 503 marked X-Mesh-Dependency-Failed is neither retried nor counted against the instance', async () => {
+    const a = await startInstance(
+      'a',
+      envelope(503, 'upstream_unavailable', { 'x-mesh-dependency-failed': 'deeper' }),
+    );
+    const b = await startInstance('b', reply(200));
+    const { client, row, gate } = await upstreamTo([a, b], {
+      BREAKER_REQUEST_VOLUME_THRESHOLD: '3',
+      OUTLIER_CONSECUTIVE_FAILURES: '2',
+      OUTLIER_BASE_EJECTION_MS: '60000',
+    });
+
+    for (let i = 0; i < 8; i++) await get(client);
+
+    // Round robin started every other call on `a`: each got its answer back, none was retried.
+    expect(a.received).toHaveLength(4);
+    expect(b.received).toHaveLength(4);
+    expect(row('a')).toMatchObject({ state: 'healthy', ejections: 0 });
+    expect(gate()).toMatchObject({ state: 'closed', failures: 0 });
+  });
+
+  it.each(['circuit_open', 'bulkhead_full', 'throttled'])(
+    'a downstream shedding load with 503 %s is not retried on another instance',
+    async (code) => {
+      const a = await startInstance('a', envelope(503, code));
+      const b = await startInstance('b');
+      const { client } = await upstreamTo([a, b]);
+
+      expect(await get(client)).toMatchObject({ status: 503, instance: 'a' });
+      expect(b.received).toHaveLength(0);
+    },
+  );
+
+  it('a 503 with Retry-After from the only instance is not retried sooner than it asks', async () => {
+    const a = await startInstance('a', envelope(503, 'not_ready', { 'retry-after': '1' }));
+    const { client } = await upstreamTo([a], { RETRY_MAX_DELAY_MS: '250' });
+
+    const response = await get(client);
+
+    expect(response).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(a.received).toHaveLength(1);
+  });
+
+  it('a 503 with Retry-After is retried at once on another instance: the hint speaks for its sender', async () => {
+    const a = await startInstance('a', envelope(503, 'not_ready', { 'retry-after': '1' }));
+    const b = await startInstance('b');
+    const { client } = await upstreamTo([a, b], { RETRY_MAX_DELAY_MS: '250' });
+
+    expect(await get(client)).toMatchObject({ status: 200, instance: 'b' });
+  });
+});
+
 describe('ResilientUpstream over real instances: nowhere to send', () => {
   it('with no instance listed, fails with no_healthy_upstream and a retry hint', async () => {
     const { client } = await upstreamTo([]);
@@ -361,7 +442,7 @@ describe('ResilientUpstream over real instances: which instances are used', () =
   });
 
   it('after N consecutive failures an instance is ejected and gets no traffic while another is healthy', async () => {
-    const a = await startInstance('a', reply(500));
+    const a = await startInstance('a', reply(503));
     const b = await startInstance('b');
     const { client, row } = await upstreamTo([a, b], {
       OUTLIER_CONSECUTIVE_FAILURES: '3',

@@ -32,6 +32,8 @@ export class UserServiceUnavailableError extends Error {
   readonly code = 'upstream_unavailable';
   /** Suggested wait before a retry, in ms (becomes `Retry-After`). */
   readonly retryAfterMs = 1000;
+  /** The dependency that failed: order-service's answer says so (`X-Mesh-Dependency-Failed`). */
+  readonly upstream = 'user-service';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -16,6 +16,11 @@ import type { ServiceInstance } from '@mesh/discovery';
 import { HttpError } from '../http-error';
 import { isConnectRefused, isConnectionError } from './http-transport';
 import type { UpstreamRequest, UpstreamResponse } from './http-transport';
+import {
+  isDependencyFailure,
+  isRetryableResponse,
+  retryAfterMsOf,
+} from './response-classification';
 import type { UpstreamPool } from './upstream-pool';
 
 /** One call through the resilience stack. */
@@ -51,13 +56,18 @@ export function isIdempotent(call: UpstreamRequest): boolean {
   return Object.keys(call.headers ?? {}).some((name) => name.toLowerCase() === 'idempotency-key');
 }
 
-/** A 5xx answer: the upstream failed (a 4xx is the request's fault, never the upstream's). */
+/**
+ * A 5xx answer of the instance's own making: the upstream failed. A 4xx is the request's fault,
+ * and a dependency failure (`X-Mesh-Dependency-Failed`) is the fault of the instance's own
+ * upstream, so neither counts against the instance.
+ */
 export function isFailedResponse(result: unknown): boolean {
-  return (
-    typeof (result as UpstreamResponse | undefined)?.status === 'number' &&
-    (result as UpstreamResponse).status >= 500
-  );
+  const answer = result as UpstreamResponse | undefined;
+  return typeof answer?.status === 'number' && answer.status >= 500 && !isDependencyFailure(answer);
 }
+
+/** The wait a retry must honour after `answer`, set by the attempt that received it. */
+const retryHints = new WeakMap<UpstreamResponse, number>();
 
 /** A transport failure or timeout of the upstream — what breakers and outlier detection count. */
 export function isUpstreamFailure(error: unknown): boolean {
@@ -121,11 +131,23 @@ export class ResilientUpstream {
     outcome: { ok: boolean; result?: unknown; error?: unknown },
     idempotent: boolean,
   ): boolean {
-    if (outcome.ok) return idempotent && isFailedResponse(outcome.result);
+    if (outcome.ok) return idempotent && isRetryableResponse(outcome.result as UpstreamResponse);
     // Nothing was sent over a refused connection: safe to send elsewhere, even a POST.
     if (isConnectRefused(outcome.error)) return true;
     const code = (outcome.error as { code?: unknown } | undefined)?.code;
     return idempotent && (code === 'upstream_unavailable' || code === 'upstream_timeout');
+  }
+
+  /**
+   * The `Retry-After` a retry after `result` must wait, ms. A server's hint speaks for that
+   * instance only: while the retry can go to an instance not tried yet it goes at once, otherwise
+   * it waits the hint (and is not made when the hint is longer than the retry policy's maximum
+   * delay or the deadline allows).
+   */
+  static retryHintOf(result: unknown): number | undefined {
+    return typeof result === 'object' && result !== null
+      ? retryHints.get(result as UpstreamResponse)
+      : undefined;
   }
 
   async #attempt(
@@ -173,6 +195,11 @@ export class ResilientUpstream {
         instance: instance.id,
       };
       done({ latencyMs: performance.now() - started, ok: !isFailedResponse(answer) });
+      const hint = retryAfterMsOf(answer);
+      if (hint !== undefined && isRetryableResponse(answer)) {
+        const elsewhere = this.#o.pool.usable().some((other) => !tried.has(other.id));
+        if (!elsewhere) retryHints.set(answer, hint);
+      }
       return answer;
     } catch (error) {
       const timedOut = timeout.aborted && !signal.aborted;
@@ -200,6 +227,7 @@ export class ResilientUpstream {
         {
           cause: error,
           retryAfterSeconds: 1,
+          upstream: this.service,
         },
       );
     }

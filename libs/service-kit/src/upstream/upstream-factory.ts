@@ -111,8 +111,9 @@ export function createUpstream(
       maxDelayMs: settings.retry.maxDelayMs,
       minAttemptMs: settings.minAttemptMs,
       budget,
-      // Each retry goes to another instance: a server's Retry-After speaks for itself only.
-      retryAfterMs: () => undefined,
+      // A server's Retry-After speaks for that instance only; see ResilientUpstream.retryHintOf.
+      retryAfterMs: (outcome) =>
+        outcome.ok ? ResilientUpstream.retryHintOf(outcome.result) : undefined,
       shouldRetry: (outcome) => ResilientUpstream.shouldRetry(outcome, idempotent),
     });
   const client = new ResilientUpstream({
