@@ -75,4 +75,15 @@ describe('LogTailer', () => {
     expect(lines(second)).toEqual(['gateway-1.ndjson: {"c":3}']);
     expect(lines(second)).toEqual(['gateway-1.ndjson: {"d":4}']);
   });
+
+  it('hands out a line that reaches maxLineBytes without its newline, cut there', () => {
+    const tailer = new LogTailer({ dir, maxLineBytes: 8 });
+    const file = join(dir, 'gateway-1.ndjson');
+    writeFileSync(file, '0123');
+    expect(lines(tailer)).toEqual([]);
+    appendFileSync(file, '456789');
+    expect(lines(tailer)).toEqual(['gateway-1.ndjson: 0123456789']);
+    appendFileSync(file, 'ab\n');
+    expect(lines(tailer)).toEqual(['gateway-1.ndjson: ab']);
+  });
 });

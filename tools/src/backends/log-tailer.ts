@@ -19,6 +19,11 @@ export interface LogTailerOptions {
   positions?: Record<string, TailPosition>;
   /** At most this many bytes read per file per {@link LogTailer.poll}. Default 1 MiB. */
   maxReadBytes?: number;
+  /**
+   * A line still without its newline at this many bytes is handed out as it is, the rest of it
+   * following as another line (Filebeat cuts such lines too). Default 4 MiB.
+   */
+  maxLineBytes?: number;
 }
 
 /** A whole line read from a followed file. */
@@ -38,18 +43,20 @@ interface Followed extends TailPosition {
  * input does: files that appear later are picked up; only whole lines are handed out (a partial
  * last line waits for its newline); a file that got shorter (truncated) or is another file under
  * the same name (rotated: new inode) is read again from its start. Memory is bounded by
- * `maxReadBytes` per file per poll, plus the one partial line per file.
+ * `maxReadBytes` per file per poll, plus one partial line of at most `maxLineBytes` per file.
  */
 export class LogTailer {
   readonly #dir: string;
   readonly #match: (name: string) => boolean;
   readonly #maxReadBytes: number;
+  readonly #maxLineBytes: number;
   readonly #files = new Map<string, Followed>();
 
   constructor(options: LogTailerOptions) {
     this.#dir = options.dir;
     this.#match = options.match ?? ((name) => name.endsWith('.ndjson'));
     this.#maxReadBytes = options.maxReadBytes ?? 1024 * 1024;
+    this.#maxLineBytes = options.maxLineBytes ?? 4 * 1024 * 1024;
     for (const [file, position] of Object.entries(options.positions ?? {})) {
       this.#files.set(file, { ...position, partial: Buffer.alloc(0) });
     }
@@ -104,8 +111,13 @@ export class LogTailer {
     const data = Buffer.concat([followed.partial, chunk.subarray(0, read)]);
     const lastNewline = data.lastIndexOf(0x0a);
     if (lastNewline < 0) {
-      followed.partial = data;
-      return [];
+      if (data.length < this.#maxLineBytes) {
+        followed.partial = data;
+        return [];
+      }
+      followed.partial = Buffer.alloc(0);
+      followed.offset += data.length;
+      return [data.toString('utf8')];
     }
     followed.partial = Buffer.from(data.subarray(lastNewline + 1));
     followed.offset += lastNewline + 1;
