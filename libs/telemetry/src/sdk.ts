@@ -3,13 +3,15 @@ import {
   W3CTraceContextPropagator,
   CompositePropagator,
 } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createBaggageSpanProcessor } from './baggage-attributes';
 import { installDiagnostics } from './diagnostics';
 import { meshInstrumentations } from './instrumentations';
 import { createPrometheusReader, releasePrometheusReader } from './metrics';
+import { PropagationOnlyTracerProvider, samplerFromEnv } from './propagation-only-tracing';
 import { createResource } from './resource';
 import { serviceIdentity } from './service-identity';
 import { reportTelemetryWarning } from './telemetry-warnings';
@@ -70,11 +72,10 @@ export function startTelemetry(env: OtelEnv = process.env): TelemetryStatus {
         ),
       ),
   );
-  // Without an exporter the SDK would register no tracer provider at all; spans are still
-  // wanted so trace ids reach headers and logs.
-  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  const exporting = spanProcessors.length > 0;
   // first, so baggage is on a span before any other processor sees it start
-  else spanProcessors.unshift(createBaggageSpanProcessor());
+  if (exporting) spanProcessors.unshift(createBaggageSpanProcessor());
+  const sampler = samplerFromEnv(env);
 
   sdk = new NodeSDK({
     resource: createResource(serviceIdentity()),
@@ -82,6 +83,9 @@ export function startTelemetry(env: OtelEnv = process.env): TelemetryStatus {
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
+    sampler,
+    // Without an exporter NodeSDK registers no tracer provider (an empty list does not fall back
+    // to OTEL_TRACES_EXPORTER); the propagation-only one is registered below instead.
     spanProcessors,
     metricReaders: [createPrometheusReader()],
     // logs leave the process as JSON lines on stdout, not through the OpenTelemetry logs SDK
@@ -90,6 +94,10 @@ export function startTelemetry(env: OtelEnv = process.env): TelemetryStatus {
   });
   try {
     sdk.start();
+    // Without an exporter nothing would ever read a span's attributes, events or timings: spans
+    // are only their ids (traceparent, traceresponse, log lines) and sampled flag, so they are
+    // not built at all (see propagation-only-tracing.ts and the Cost section of docs/telemetry.md).
+    if (!exporting) trace.setGlobalTracerProvider(new PropagationOnlyTracerProvider(sampler));
     status = 'running';
   } catch (error) {
     // telemetry must never keep a service from starting
