@@ -42,8 +42,17 @@ export {
   toDiscoverySettings,
 } from './upstream/discovery-settings';
 export type { DiscoverySettings } from './upstream/discovery-settings';
-export { createDispatcher, isConnectRefused, isConnectionError } from './upstream/http-transport';
-export type { UpstreamRequest, UpstreamResponse } from './upstream/http-transport';
+export {
+  createDispatcher,
+  isConnectRefused,
+  isConnectionError,
+  transportErrorKind,
+} from './upstream/http-transport';
+export type {
+  TransportErrorKind,
+  UpstreamRequest,
+  UpstreamResponse,
+} from './upstream/http-transport';
 export {
   ResilientUpstream,
   isFailedResponse,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -335,6 +336,38 @@ describe('ResilientUpstream over real instances: which failures are retried and 
     const { client } = await upstreamTo([a, b], { RETRY_MAX_DELAY_MS: '250' });
 
     expect(await get(client)).toMatchObject({ status: 200, instance: 'b' });
+  });
+});
+
+/** An instance whose port answers every connection with something that is not HTTP. */
+async function garbageInstance(id: string): Promise<{ id: string; url: string }> {
+  const server = createTcpServer((socket) => socket.end('SMTP ready\r\n\r\n'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  servers.push(async () => {
+    server.close();
+  });
+  return { id, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('ResilientUpstream over real instances: transport failures of every kind', () => {
+  it('a GET to an instance that answers something not HTTP is retried on another', async () => {
+    const b = await startInstance('b');
+    const { client, row } = await upstreamTo([await garbageInstance('a'), b]);
+
+    // Called before the first health check can report `a` down, so the balancer picks it.
+    expect(await get(client)).toMatchObject({ status: 200, instance: 'b' });
+    expect(row('a')).toMatchObject({ picks: 1 });
+  });
+
+  it('when the only instance answers something not HTTP, the call fails with upstream_unavailable (503) and the breaker counts it', async () => {
+    const { client, gate } = await upstreamTo([await garbageInstance('a')], { MAX_ATTEMPTS: '1' });
+
+    expect(await failureOf(get(client))).toMatchObject({
+      code: 'upstream_unavailable',
+      status: 503,
+    });
+    expect(gate()).toMatchObject({ failures: 1 });
   });
 });
 

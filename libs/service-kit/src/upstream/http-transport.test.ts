@@ -6,7 +6,13 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../http-error';
-import { createDispatcher, isConnectRefused, isConnectionError } from './http-transport';
+import { createServer as createTcpServer } from 'node:net';
+import {
+  createDispatcher,
+  isConnectRefused,
+  isConnectionError,
+  transportErrorKind,
+} from './http-transport';
 
 let dispatcher: Dispatcher;
 beforeEach(() => {
@@ -78,13 +84,48 @@ describe('http transport', () => {
   });
 
   it.each([
+    ['ETIMEDOUT', 'timeout'],
+    ['ENETUNREACH', 'connect'],
+    ['EHOSTUNREACH', 'connect'],
+    ['ECONNABORTED', 'reset'],
+    ['ECONNRESET', 'reset'],
+    ['UND_ERR_CONNECT_TIMEOUT', 'connect'],
+    ['UND_ERR_HEADERS_TIMEOUT', 'timeout'],
+    ['UND_ERR_BODY_TIMEOUT', 'timeout'],
+    ['UND_ERR_SOCKET', 'reset'],
+    ['HPE_INVALID_CONSTANT', 'protocol'],
+    ['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'protocol'],
+  ])('an error with code %s is a transport failure of kind %s', (code, kind) => {
+    const error = new HttpError('upstream_unavailable', 'x', {
+      cause: Object.assign(new Error(code), { code }),
+    });
+    expect(transportErrorKind(error)).toBe(kind);
+    expect(isConnectionError(error)).toBe(true);
+    expect(isConnectRefused(error)).toBe(code === 'ECONNREFUSED');
+  });
+
+  it('an answer that is not HTTP is a protocol failure', async () => {
+    const server = createTcpServer((socket) => socket.end('SMTP ready\r\n\r\n'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const error = await failureOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      expect(transportErrorKind(error)).toBe('protocol');
+    } finally {
+      server.close();
+    }
+  });
+
+  it.each([
     ['a plain error', new Error('boom')],
     ['an abort', new DOMException('aborted', 'AbortError')],
     ['an error with another code', Object.assign(new Error('x'), { code: 'ERR_INVALID_URL' })],
+    ['an undici abort', Object.assign(new Error('x'), { code: 'UND_ERR_ABORTED' })],
     ['something not an error', { code: 'ECONNREFUSED' }],
     ['undefined', undefined],
   ])('%s is not a connection error', (_label, error) => {
     expect(isConnectionError(error)).toBe(false);
+    expect(transportErrorKind(error)).toBeUndefined();
     expect(isConnectRefused(error)).toBe(false);
   });
 });
