@@ -73,6 +73,58 @@ describe('Bulkhead', () => {
     expect(bulkhead.snapshot()).toMatchObject({ inUse: 0, queued: 0 });
   });
 
+  it('a queued caller that aborts frees its queue place at once, and a freed slot goes to the next live waiter', async () => {
+    const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 2 });
+    const [a, c, d] = [gate(), gate(), gate()];
+    const pa = bulkhead.execute(a.op);
+    const leaving = new AbortController();
+    const leaverOp = vi.fn(async () => 'never');
+    const leaver = bulkhead.execute(leaverOp, leaving.signal);
+    const pc = bulkhead.execute(c.op);
+    expect(bulkhead.snapshot()).toMatchObject({ inUse: 1, queued: 2 });
+
+    leaving.abort(new Error('client left'));
+    await expect(leaver).rejects.toThrow('client left');
+    expect(bulkhead.snapshot()).toMatchObject({ inUse: 1, queued: 1 });
+    // Its place is free: a new caller may queue instead of being refused.
+    const pd = bulkhead.execute(d.op);
+    expect(bulkhead.snapshot()).toMatchObject({ queued: 2 });
+
+    a.release('a');
+    await expect(pa).resolves.toBe('a');
+    await tick();
+    // The freed slot went to the first live waiter, not to the one that left.
+    expect(c.op).toHaveBeenCalledTimes(1);
+    expect(leaverOp).not.toHaveBeenCalled();
+    expect(bulkhead.snapshot()).toMatchObject({ inUse: 1, queued: 1 });
+    c.release('c');
+    await expect(pc).resolves.toBe('c');
+    await tick();
+    expect(d.op).toHaveBeenCalledTimes(1);
+    d.release('d');
+    await expect(pd).resolves.toBe('d');
+    expect(bulkhead.snapshot()).toMatchObject({ inUse: 0, queued: 0 });
+  });
+
+  it('a running call whose caller aborts keeps its slot until the call settles, then hands it on', async () => {
+    const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 1 });
+    const a = gate();
+    const leaving = new AbortController();
+    const pa = bulkhead.execute(a.op, leaving.signal);
+    const b = gate();
+    const pb = bulkhead.execute(b.op);
+    leaving.abort(new Error('client left'));
+    await expect(pa).rejects.toThrow('client left');
+    await tick();
+    expect(b.op).not.toHaveBeenCalled(); // the abandoned call still holds its socket
+    a.release();
+    await tick();
+    await tick();
+    expect(b.op).toHaveBeenCalledTimes(1);
+    b.release('b');
+    await expect(pb).resolves.toBe('b');
+  });
+
   it('validates its sizes', () => {
     expect(() => new Bulkhead({ maxConcurrent: 0 })).toThrow(RangeError);
     expect(() => new Bulkhead({ maxQueue: -1 })).toThrow(RangeError);

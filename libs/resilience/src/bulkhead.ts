@@ -33,18 +33,26 @@ export interface BulkheadSnapshot {
   readonly maxQueue: number;
 }
 
+/** A caller waiting for a slot. */
+interface Waiter {
+  readonly run: () => void;
+  readonly detach: () => void;
+}
+
 /**
  * Isolates an upstream behind a fixed number of concurrent calls plus a small queue, so a slow
- * dependency cannot take every socket and request slot of the process. Built on cockatiel's
- * `bulkhead(limit, queue)`; a full bulkhead throws {@link BulkheadRejectedError}.
- * A queued caller whose signal aborts is released at once (its queue place is freed when
- * cockatiel reaches it).
+ * dependency cannot take every socket and request slot of the process. The slots are cockatiel's
+ * `bulkhead(limit)`; the queue is kept here, because cockatiel's queue keeps an aborted waiter
+ * until its turn comes and then leaves the freed slot idle while live callers wait. Here a
+ * queued caller whose signal aborts leaves the queue at once, and a freed slot goes to the next
+ * live waiter. A full bulkhead throws {@link BulkheadRejectedError}.
  */
 export class Bulkhead implements Policy {
   readonly upstream: string;
   readonly maxConcurrent: number;
   readonly maxQueue: number;
-  private readonly inner: BulkheadPolicy;
+  private readonly slots: BulkheadPolicy;
+  private readonly waiters: Waiter[] = [];
 
   constructor(options: BulkheadOptions = {}) {
     this.upstream = options.upstream ?? 'default';
@@ -56,7 +64,7 @@ export class Bulkhead implements Policy {
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) {
       throw new RangeError(`maxQueue must be a whole number ≥ 0, got ${this.maxQueue}`);
     }
-    this.inner = cockatielBulkhead(this.maxConcurrent, this.maxQueue);
+    this.slots = cockatielBulkhead(this.maxConcurrent, 0);
     const labels = (b: Bulkhead) => ({ [ATTR_MESH_UPSTREAM]: b.upstream });
     observeGauge(METRIC_BULKHEAD_IN_USE, this, (b) => ({
       value: b.snapshot().inUse,
@@ -71,36 +79,71 @@ export class Bulkhead implements Policy {
   snapshot(): BulkheadSnapshot {
     return {
       upstream: this.upstream,
-      inUse: this.maxConcurrent - this.inner.executionSlots,
-      queued: this.maxQueue - this.inner.queueSlots,
+      inUse: this.maxConcurrent - this.slots.executionSlots,
+      queued: this.waiters.length,
       maxConcurrent: this.maxConcurrent,
       maxQueue: this.maxQueue,
     };
   }
 
-  async execute<T>(op: Operation<T>, signal: AbortSignal = neverAborted): Promise<T> {
-    if (signal.aborted) throw signal.reason;
-    try {
-      return await raceAbort(
-        this.inner.execute(({ signal: inner }) => op(inner), signal),
-        signal,
-      );
-    } catch (error) {
-      if (isCockatielBulkheadRejected(error)) {
-        instruments().calls.add(1, {
-          [ATTR_MESH_UPSTREAM]: this.upstream,
-          [ATTR_MESH_POLICY]: 'bulkhead',
-          [ATTR_MESH_OUTCOME]: 'rejected',
-        });
-        throw new BulkheadRejectedError({
-          upstream: this.upstream,
-          maxConcurrent: this.maxConcurrent,
-          maxQueue: this.maxQueue,
-          cause: error,
-        });
-      }
+  execute<T>(op: Operation<T>, signal: AbortSignal = neverAborted): Promise<T> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.slots.executionSlots > 0) return this.run(op, signal);
+    if (this.waiters.length >= this.maxQueue) return Promise.reject(this.rejected());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        // Leave the queue now: the place is free for the next caller at once.
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(signal.reason);
+      };
+      const waiter: Waiter = {
+        run: () => {
+          this.run(op, signal).then(resolve, reject);
+        },
+        detach: () => signal.removeEventListener('abort', onAbort),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Runs `op` in a slot, which must be free; the slot passes to the next waiter when `op` settles. */
+  private run<T>(op: Operation<T>, signal: AbortSignal): Promise<T> {
+    // cockatiel takes the slot synchronously, so no other caller can slip in before this one.
+    const running = this.slots.execute(({ signal: inner }) => op(inner), signal);
+    // Settles after cockatiel has freed the slot.
+    running.then(
+      () => this.startWaiters(),
+      () => this.startWaiters(),
+    );
+    return raceAbort(running, signal).catch((error: unknown) => {
       if (isTaskCancelledError(error) && signal.aborted) throw signal.reason;
+      if (isCockatielBulkheadRejected(error)) throw this.rejected(error);
       throw error;
+    });
+  }
+
+  private startWaiters(): void {
+    while (this.slots.executionSlots > 0) {
+      const waiter = this.waiters.shift();
+      if (!waiter) return;
+      waiter.detach();
+      waiter.run();
     }
+  }
+
+  private rejected(cause?: unknown): BulkheadRejectedError {
+    instruments().calls.add(1, {
+      [ATTR_MESH_UPSTREAM]: this.upstream,
+      [ATTR_MESH_POLICY]: 'bulkhead',
+      [ATTR_MESH_OUTCOME]: 'rejected',
+    });
+    return new BulkheadRejectedError({
+      upstream: this.upstream,
+      maxConcurrent: this.maxConcurrent,
+      maxQueue: this.maxQueue,
+      cause,
+    });
   }
 }
