@@ -37,6 +37,7 @@ async function main(): Promise<number> {
     settings,
     runtimes: [],
     resilience: { samples: [], ejections: {}, notes: [] },
+    skipped: [],
   };
   const work = makeWorkDir();
   const receiver = await startDiscardingReceiver();
@@ -52,7 +53,10 @@ async function main(): Promise<number> {
           version: `Node ${other.version}`,
           preloads: other.preloads,
         });
-      else log(`bench: the Node side-by-side is skipped: ${other.reason}`);
+      else {
+        log(`bench: the Node side-by-side is skipped: ${other.reason}`);
+        results.skipped.push(`Node side-by-side: ${other.reason}`);
+      }
     }
     if (
       settings.only.some(
@@ -60,17 +64,24 @@ async function main(): Promise<number> {
       )
     ) {
       for (const runtime of runtimes) {
-        results.runtimes.push(
-          await runThroughput(
-            runtime.node,
-            runtime.version,
-            runtime.preloads,
-            settings,
-            work.dir,
-            receiver,
-            { log },
-          ),
-        );
+        try {
+          results.runtimes.push(
+            await runThroughput(
+              runtime.node,
+              runtime.version,
+              runtime.preloads,
+              settings,
+              work.dir,
+              receiver,
+              { log },
+            ),
+          );
+        } catch (error) {
+          // the machine's Node failing is the bench failing; a second Node only loses its column
+          if (runtime.node === process.execPath) throw error;
+          log(`bench: ${runtime.version} skipped: ${(error as Error).message}`);
+          results.skipped.push(`${runtime.version}: ${(error as Error).message}`);
+        }
       }
     }
     results.resilience = await runResilience(settings, work.dir, { log });

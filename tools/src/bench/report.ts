@@ -245,5 +245,6 @@ export function formatReport(results: BenchResults): string {
       '',
     );
   }
+  for (const skip of results.skipped) out.push(`skipped: ${skip}`, '');
   return `${out.join('\n')}\n`;
 }

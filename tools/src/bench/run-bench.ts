@@ -37,6 +37,8 @@ export interface BenchResults {
   runtimes: RuntimeResults[];
   /** Fail-fast and failover, on the machine's Node. */
   resilience: { samples: Sample[]; ejections: Record<string, number>; notes: string[] };
+  /** What could not run, and why. */
+  skipped: string[];
 }
 
 export interface BenchHooks {
