@@ -88,8 +88,9 @@ export function upstreamEnvShape<P extends string>(prefix: P) {
     [`${prefix}_DEADLINE_MS`]: env.int(d.DEADLINE_MS, 1, 600_000),
     [`${prefix}_MIN_ATTEMPT_MS`]: env.int(d.MIN_ATTEMPT_MS, 0, 60_000),
     [`${prefix}_MAX_ATTEMPTS`]: env.int(d.MAX_ATTEMPTS, 1, 10),
-    [`${prefix}_RETRY_BASE_DELAY_MS`]: env.int(d.RETRY_BASE_DELAY_MS, 0, 60_000),
-    [`${prefix}_RETRY_MAX_DELAY_MS`]: env.int(d.RETRY_MAX_DELAY_MS, 0, 60_000),
+    // At least 1 ms: exponential back-off has no unit to grow from at 0.
+    [`${prefix}_RETRY_BASE_DELAY_MS`]: env.int(d.RETRY_BASE_DELAY_MS, 1, 60_000),
+    [`${prefix}_RETRY_MAX_DELAY_MS`]: env.int(d.RETRY_MAX_DELAY_MS, 1, 60_000),
     [`${prefix}_RETRY_BUDGET_RATIO`]: env.number(d.RETRY_BUDGET_RATIO, 0, 10),
     [`${prefix}_RETRY_BUDGET_MIN_PER_SECOND`]: env.number(d.RETRY_BUDGET_MIN_PER_SECOND, 0, 10_000),
     [`${prefix}_BREAKER`]: z.enum(GATE_KINDS).default(d.BREAKER),
