@@ -405,6 +405,23 @@ describe('ResilientUpstream over real instances: time', () => {
     });
   });
 
+  it('an attempt that has ended leaves no timer of its timeout armed', async () => {
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const a = await startInstance('a');
+    const { client } = await upstreamTo([a], { ATTEMPT_TIMEOUT_MS: '4321' });
+
+    expect((await get(client)).status).toBe(200);
+
+    const timers = armed.mock.calls
+      .map((call, i) => ({ ms: call[1], handle: armed.mock.results[i]?.value as unknown }))
+      .filter((timer) => timer.ms === 4321);
+    expect(timers).toHaveLength(1);
+    expect(cleared.mock.calls.map((call) => call[0] as unknown)).toContain(timers[0]?.handle);
+    armed.mockRestore();
+    cleared.mockRestore();
+  });
+
   it('each attempt carries the caller’s remaining budget in x-mesh-deadline-ms, less on every retry', async () => {
     // Only Date is faked (the deadline's clock): each instance moves it 100 ms on, so the budget
     // shrinks by a known amount between attempts while the HTTP traffic stays real.

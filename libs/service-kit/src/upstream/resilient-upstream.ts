@@ -174,7 +174,14 @@ export class ResilientUpstream {
       1,
       Math.min(this.#o.attemptTimeoutMs, deadline.remainingMs() - DEADLINE_MARGIN_MS),
     );
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // A timer of our own, cleared when the attempt ends: AbortSignal.timeout would stay armed for
+    // the whole timeout after a fast answer, one live timer per attempt under load.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () =>
+        timeout.abort(new DOMException(`attempt timed out after ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
     const done = this.#o.pool.begin(instance);
     const started = performance.now();
     try {
@@ -184,7 +191,7 @@ export class ResilientUpstream {
         // here must not find the callee still working on the attempt it gave up on.
         headers: { ...call.headers, [DEADLINE_HEADER]: String(Math.floor(timeoutMs)) },
         body: call.body,
-        signal: AbortSignal.any([signal, timeout]),
+        signal: AbortSignal.any([signal, timeout.signal]),
         dispatcher: this.#o.dispatcher,
       });
       const body = Buffer.from(await response.body.arrayBuffer());
@@ -202,12 +209,14 @@ export class ResilientUpstream {
       }
       return answer;
     } catch (error) {
-      const timedOut = timeout.aborted && !signal.aborted;
+      const timedOut = timeout.signal.aborted && !signal.aborted;
       // The caller's own abort (a client that hung up) is nobody's failure: the breaker skips it
       // already, and the balancer and outlier detection must too (docs/load-balancing.md).
       const cancelled = !timedOut && call.signal?.aborted === true;
       done({ latencyMs: performance.now() - started, ok: false, cancelled });
       throw this.#classify(error, instance, timedOut, timeoutMs);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
