@@ -114,7 +114,9 @@ function runtimeTables(r: RuntimeResults): string[] {
     const gw = get('3-hop off');
     const ng = get('3-hop via nginx');
     const added = (x: Summary | undefined, key: 'p50Ms' | 'p99Ms') =>
-      x && straight ? `+${fmt(x[key] - straight[key], 1)}` : '–';
+      x && straight
+        ? `${x[key] >= straight[key] ? '+' : ''}${fmt(x[key] - straight[key], 1)}`
+        : '–';
     out.push(
       `### Gateway hop — ${r.nodeVersion} (same order-service, telemetry off)`,
       '',
