@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMesh } from '../src/mesh';
 import type { RunningMesh } from '../src/mesh';
@@ -14,7 +15,7 @@ interface UpstreamStatus {
  * Failures two hops away and clients that leave, on the real mesh (docs/resilience.md, "How an
  * outcome is classified"): the gateway must blame the hop that failed, not the one that said so.
  */
-describe('hardening: failures are blamed on the right hop', () => {
+describe('hardening: the right route, the right hop', () => {
   let mesh: RunningMesh;
   let ids: { userId: string; orderId: string };
 
@@ -34,6 +35,18 @@ describe('hardening: failures are blamed on the right hop', () => {
     await mesh?.stop();
   });
 
+  /** The status of a GET whose path is sent byte for byte (fetch would normalise it). */
+  const rawGet = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(mesh.gateway);
+      const req = httpRequest({ hostname, port, path }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
   const upstreamStatus = async (service: string): Promise<UpstreamStatus> => {
     const status = (await admin(mesh, 'gateway', 'GET', '/admin/status')) as {
       upstreams: UpstreamStatus[];
@@ -42,6 +55,31 @@ describe('hardening: failures are blamed on the right hop', () => {
     if (!found) throw new Error(`no ${service} in the gateway's status`);
     return found;
   };
+
+  it('dot segments and other spellings of a route never reach a service under another route', async () => {
+    const userLists = () =>
+      ['user-service-1', 'user-service-2'].reduce(
+        (n, name) =>
+          n +
+          // The list route however a service was reached: `/users`, `/users/`, `/API/users`, …
+          accessLines(mesh, name, 'GET', '/(users|USERS|API/users|api/USERS)/?').length,
+        0,
+      );
+    const before = userLists();
+    const statuses: Record<string, number> = {};
+    for (const path of ['/api/users/%2e', '/api/users/%2E%2E', '/API/users', '/api/USERS']) {
+      statuses[path] = await rawGet(path);
+    }
+    await sleep(300); // access logs are flushed asynchronously
+
+    expect(statuses).toEqual({
+      '/api/users/%2e': 400,
+      '/api/users/%2E%2E': 400,
+      '/API/users': 404,
+      '/api/USERS': 404,
+    });
+    expect(userLists() - before).toBe(0);
+  });
 
   it('when user-service fails, order-service says so: the gateway neither retries nor blames order-service, and reads still degrade', async () => {
     for (const name of ['user-service-1', 'user-service-2']) {

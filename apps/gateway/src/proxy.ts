@@ -1,5 +1,10 @@
 import type { Request, Response } from 'express';
-import { DEPENDENCY_FAILED_HEADER, REQUEST_ID_HEADER, requestContext } from '@mesh/service-kit';
+import {
+  DEPENDENCY_FAILED_HEADER,
+  HttpError,
+  REQUEST_ID_HEADER,
+  requestContext,
+} from '@mesh/service-kit';
 import type { UpstreamCall, UpstreamResponse } from '@mesh/service-kit';
 import type { Deadline } from '@mesh/resilience';
 
@@ -21,20 +26,42 @@ const FORWARDED_RESPONSE_HEADERS = [
 ] as const;
 
 /**
- * Forwards the request to `upstream` under `upstreamPath` (the public path minus `/api`) and
- * copies the answer back, the error envelope of the service included. A transport failure is
- * thrown and becomes the gateway's own envelope (503 or 504).
+ * One path segment of an upstream path, built from a matched route parameter: percent-encoded,
+ * so a `/` or `\` in it stays inside the segment. A dot segment (`.` or `..`, however it was
+ * encoded) is refused: URL resolution would turn `/users/.` into `/users/`, another route than
+ * the one the gateway matched, logged and measured.
+ * @throws HttpError 400 `bad_request`
+ */
+export function pathSegment(value: string | undefined, name: string): string {
+  if (value === undefined || value === '' || value === '.' || value === '..') {
+    throw new HttpError(
+      'bad_request',
+      `path parameter ${name} must not be empty or a dot segment`,
+      {
+        details: [{ field: name, message: 'must not be empty, "." or ".."' }],
+      },
+    );
+  }
+  return encodeURIComponent(value);
+}
+
+/**
+ * Forwards the request to `upstream` under `upstreamPath` — built by the route from its matched
+ * parameters, never from the raw public path — and copies the answer back, the error envelope of
+ * the service included. A transport failure is thrown and becomes the gateway's own envelope
+ * (503 or 504).
  */
 export async function forward(
   upstream: Upstream,
   req: Request,
   res: Response,
+  path: string,
   deadline?: Deadline,
 ): Promise<void> {
   const query = req.originalUrl.includes('?')
     ? req.originalUrl.slice(req.originalUrl.indexOf('?'))
     : '';
-  const upstreamPath = `${req.path.replace(/^\/api/, '')}${query}`;
+  const upstreamPath = `${path}${query}`;
   const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestContext(res).requestId };
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = req.get(name);

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,20 @@ async function gateway(users: string[], orders: string[], env: Record<string, st
   return listen(app);
 }
 
+/** A GET with the path sent byte for byte (fetch would normalise dot segments first). */
+function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const req = httpRequest({ hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('gateway', () => {
   it('forwards /api/users to user-service without the /api prefix, with body, query and request id', async () => {
     const users = await fakeUpstream({
@@ -164,6 +178,34 @@ describe('gateway', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
       'upstream_timeout',
     );
+  });
+
+  it.each([
+    ['/api/users/%2e', 400],
+    ['/api/users/%2E%2e', 400],
+    ['/api/orders/%2e%2e', 400],
+    ['/API/users', 404],
+    ['/api/Users/1', 404],
+  ])(
+    'GET %s answers %i at the gateway and reaches no upstream under another route',
+    async (path, status) => {
+      const users = await fakeUpstream({ status: 200, body: { items: [] } });
+      const url = await gateway([users.url], [users.url]);
+
+      const response = await rawGet(url, path);
+
+      expect(response.status).toBe(status);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: expect.any(String) } });
+      expect(users.received).toHaveLength(0);
+    },
+  );
+
+  it('an encoded slash stays inside its path segment on the way to the upstream', async () => {
+    const users = await fakeUpstream({ status: 404, body: { error: { code: 'not_found' } } });
+    const url = await gateway([users.url], [users.url]);
+
+    expect((await rawGet(url, '/api/users/a%2F..%2Fb')).status).toBe(404);
+    expect(users.received.map((r) => r.url)).toEqual(['/users/a%2F..%2Fb']);
   });
 
   it('answers an unknown route itself with 404 and never calls an upstream', async () => {

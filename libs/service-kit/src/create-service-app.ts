@@ -95,7 +95,9 @@ export function createServiceApp(deps: ServiceAppDeps): Express {
   app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: 'application/json' }));
   app.use(deps.chaos.middleware());
 
-  const router = express.Router();
+  // Case-sensitive: `/API/users` is not `/api/users`, so no route answers for a path it does not
+  // spell (and the gateway never forwards one under another route's name).
+  const router = express.Router({ caseSensitive: true });
   deps.routes(router);
   app.use(router);
 
