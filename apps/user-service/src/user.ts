@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '@mesh/service-kit';
 
 /** A user as the API answers it. `createdAt` is an ISO 8601 timestamp in UTC. */
 export interface User {
@@ -8,9 +9,12 @@ export interface User {
   createdAt: string;
 }
 
-/** The body of `POST /users`: unknown fields are rejected, the name trimmed, the email lower-cased. */
+/**
+ * The body of `POST /users`: unknown fields are rejected, the name trimmed and free of control
+ * characters, the email lower-cased.
+ */
 export const createUserSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: plainText().trim().min(1).max(200),
   email: z
     .email()
     .max(254)

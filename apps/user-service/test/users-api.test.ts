@@ -207,6 +207,11 @@ describe('bad input is answered with a 4xx envelope, never a 5xx', () => {
     ['empty', ''],
     ['only spaces', '   '],
     ['201 characters', 'x'.repeat(201)],
+    ['NUL and BEL', '\u0000\u0007'],
+    ['NUL inside a word', 'Ada\u0000Lovelace'],
+    ['with a newline inside', 'Ada\nLovelace'],
+    ['ending in DEL', 'Ada\u007f'],
+    ['ending in a C1 control', 'Ada\u0085'],
   ])('a name that is %s → 400 naming name', async (_label, name) => {
     const body = await expectError(
       await post('/users', { name, email: 'ada@example.com' }),

@@ -33,7 +33,7 @@ export { PortInUseError, exitOnSignals, isPortInUseError, startServers } from '.
 export type { RunningService, ServiceServersOptions } from './run-service';
 export { instanceIdentity, serveUntilSignal } from './serve';
 export type { RegistrationHandle, ServeOptions, ServiceInstance } from './serve';
-export { parseOrThrow, toFieldIssues } from './validation';
+export { parseOrThrow, plainText, toFieldIssues } from './validation';
 export {
   createRegistry,
   discoveryEnvShape,

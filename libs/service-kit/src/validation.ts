@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationError } from './http-error';
 import type { FieldIssue } from './http-error';
 
@@ -31,4 +31,24 @@ export function parseOrThrow<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(toFieldIssues(result.error, root));
   return result.data;
+}
+
+/** True when `value` holds a C0 control (NUL, BEL, tab, newline, …), DEL or a C1 control. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/**
+ * A free-text string field without control characters: stores differ on them (PostgreSQL
+ * refuses NUL in `text`, SQLite keeps it), so the same request must not be 201 on one and a
+ * failure on the other. Chain `.trim()`, `.min()`, `.max()` as for any `z.string()`.
+ */
+export function plainText() {
+  return z.string().refine((value) => !hasControlCharacter(value), {
+    message: 'must not contain control characters',
+  });
 }
