@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -33,12 +33,16 @@ export interface AdminAppDeps {
   now?: () => number;
 }
 
+/** SHA-256 of `value`: fixed-length, so comparing digests tells nothing of the token's length. */
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
 function bearerAuth(token: string) {
-  const expected = Buffer.from(token);
+  const expected = digest(token);
   return (req: Request, res: Response, next: NextFunction): void => {
-    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    const given = Buffer.from(match?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is as good as `Bearer x`.
+    const match = /^bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
+    const given = digest(match?.[1] ?? '');
+    if (!match || !timingSafeEqual(given, expected)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="admin"');
       next(
         new HttpError(

@@ -177,6 +177,25 @@ describe('service app', () => {
       await expectError(wrong, 401, 'unauthorized');
     });
 
+    it.each(['bearer', 'BEARER', 'Bearer '])(
+      'accepts the token with the scheme written %j (schemes are case-insensitive)',
+      async (scheme) => {
+        const response = await fetch(`${admin.url}/admin/status`, {
+          headers: { authorization: `${scheme} ${TOKEN}` },
+        });
+        expect(response.status).toBe(200);
+      },
+    );
+
+    it('refuses a token that is only a prefix or an extension of the right one', async () => {
+      for (const token of [TOKEN.slice(0, -1), `${TOKEN}x`, '']) {
+        const response = await fetch(`${admin.url}/admin/status`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await expectError(response, 401, 'unauthorized');
+      }
+    });
+
     it('reports instance id, version, uptime, readiness and chaos', async () => {
       const response = await fetch(`${admin.url}/admin/status`, { headers: auth });
       expect(response.status).toBe(200);
