@@ -462,7 +462,9 @@ async function driveTraffic(mesh: RunningMesh): Promise<void> {
     Promise.all(users.map((name) => admin(mesh, name, 'POST', '/admin/chaos', body)));
 
   await sleep(8000);
-  await chaos({ errorRate: 1, errorStatus: 503, durationMs: 12_000 });
+  // 502, not 503: an injected 503 carries `Retry-After: 1`, which retries honour by not retrying
+  // sooner (longer than the back-off cap), so the retry budget would never run out.
+  await chaos({ errorRate: 1, errorStatus: 502, durationMs: 12_000 });
   await sleep(4000);
   // Beyond the burst of 40, without an API key: limited by address.
   await Promise.all(
