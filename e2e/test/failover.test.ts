@@ -14,6 +14,9 @@ describe('discovery, health and failover across real processes', () => {
       env: {
         USER_SERVICE_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
         ORDER_SERVICE_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
+        // Unpaced read loops outrun the default 100 req/s limit on an idle machine; a 429 is not
+        // what this file is about (e2e/test/rate-limit.test.ts is).
+        RATE_LIMIT_POLICY: 'off',
       },
     });
     ids = await seed(mesh);
