@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { requireBuiltEngine, requireEngine } from '@mesh/testing';
 import { DEFAULT_BACKEND_PORTS } from '@mesh/tools/backends';
 import type { BackendPorts } from '@mesh/tools/backends';
-import { repoRoot } from './mesh';
+import { repoRoot, stopChild } from './mesh';
 
 export const backendsEntry = join(repoRoot, 'tools', 'dist', 'backends', 'main.js');
 
@@ -118,12 +118,7 @@ export async function startBackends(
     url: (port) => `http://127.0.0.1:${state.ports[port]}`,
     output: () => output,
     stop(signal = 'SIGINT') {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        const [code] = await exited;
-        rmSync(dataDir, { recursive: true, force: true });
-        return code;
-      })();
+      stopped ??= stopChild(child, exited, dataDir, signal);
       return stopped;
     },
   };

@@ -120,12 +120,7 @@ async function launch(offset: number, options: MeshOptions): Promise<RunningMesh
       return found;
     },
     stop(signal = 'SIGINT') {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        const [code] = await exited;
-        rmSync(workDir, { recursive: true, force: true });
-        return code;
-      })();
+      stopped ??= stopChild(child, exited, workDir, signal);
       return stopped;
     },
   };
@@ -149,4 +144,20 @@ export function readLog(logsDir: string, instance: string): Record<string, unkno
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * Signals a child the tests started (unless it already exited), waits for its exit and removes
+ * its temp directory: resolves with its exit code.
+ */
+export async function stopChild(
+  child: ChildProcess,
+  exited: Promise<[number | null, NodeJS.Signals | null]>,
+  dir: string,
+  signal: NodeJS.Signals,
+): Promise<number | null> {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const [code] = await exited;
+  rmSync(dir, { recursive: true, force: true });
+  return code;
 }
